@@ -1,0 +1,42 @@
+"""source_check: verify the quality of statistical source data (源头数据质量核查).
+
+YAML rule packs compile into one fused polars plan that runs over a submission and
+returns findings, per-rule and per-group summaries.
+
+Examples
+--------
+>>> import source_check
+>>> "check" in source_check.__all__
+True
+"""
+
+from __future__ import annotations
+
+from .api import check
+from .errors import InputError, Issue, PackError, Position, SourceCheckError
+from .pack.loader import load_pack, load_pack_text
+from .pack.model import Pack, Rule
+from .pack.schema import pack_json_schema
+from .packtests import TestOutcome, run_pack_tests
+from .result import CheckResult, SkippedRule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "check",
+    "load_pack",
+    "load_pack_text",
+    "run_pack_tests",
+    "pack_json_schema",
+    "Pack",
+    "Rule",
+    "CheckResult",
+    "SkippedRule",
+    "TestOutcome",
+    "SourceCheckError",
+    "PackError",
+    "InputError",
+    "Issue",
+    "Position",
+]

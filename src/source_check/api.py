@@ -1,0 +1,81 @@
+"""The library entry points: :func:`check` and its input coercion.
+
+Examples
+--------
+>>> import polars as pl
+>>> from source_check import check, load_pack_text
+>>> pack = load_pack_text('''
+... pack: demo
+... key: [id]
+... fields:
+...   id: {required: true}
+...   total: {type: int}
+...   part: {type: int}
+... rules:
+...   - {id: R1, title: 部分不大于总数, check: part <= total, message: "部分{part}大于总数{total}"}
+... ''')
+>>> result = check(pl.DataFrame({"id": ["a", "b"], "total": [5, 5], "part": [3, 9]}), pack)
+>>> result.findings.select("id", "rule_id", "message").rows()
+[('b', 'R1', '部分9大于总数5')]
+>>> result.ok
+False
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .engine.polars_engine import run_check
+from .errors import InputError
+from .pack.loader import load_pack
+from .pack.model import Pack
+from .result import CheckResult
+
+__all__ = ["check", "as_lazyframe"]
+
+DataLike = Any
+
+
+def as_lazyframe(data: DataLike, what: str = "输入数据") -> pl.LazyFrame:
+    """A LazyFrame from a polars DataFrame/LazyFrame or a pandas DataFrame."""
+    if isinstance(data, pl.LazyFrame):
+        return data
+    if isinstance(data, pl.DataFrame):
+        return data.lazy()
+    module = type(data).__module__
+    if module.startswith("pandas"):
+        return pl.from_pandas(data).lazy()
+    raise InputError(f"{what}的类型不受支持：{type(data).__name__}（需要 polars 或 pandas 的 DataFrame）")
+
+
+def check(
+    data: DataLike,
+    pack: Pack | str | Path,
+    previous: DataLike | None = None,
+    *,
+    max_findings_per_rule: int | None = None,
+) -> CheckResult:
+    """Run a rule pack over a submission.
+
+    Parameters
+    ----------
+    data
+        The submission: a polars DataFrame or LazyFrame (a LazyFrame over files is
+        collected with the streaming engine), or a pandas DataFrame.
+    pack
+        A loaded :class:`~source_check.pack.model.Pack`, a path to a pack YAML file, or
+        the name of a shipped pack (``"labor-102"``).
+    previous
+        The previous period's data, for ``history`` rules (joined on the pack's key).
+        Without it history rules are skipped and listed in ``result.skipped``.
+    max_findings_per_rule
+        Keep at most this many findings per rule; counts in ``result.rules`` stay exact.
+    """
+    if not isinstance(pack, Pack):
+        pack = load_pack(pack)
+    lf = as_lazyframe(data)
+    prev = as_lazyframe(previous, "上期数据") if previous is not None else None
+    return run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
