@@ -34,7 +34,7 @@ from .pack.loader import load_pack
 from .pack.model import Pack
 from .result import CheckResult
 
-__all__ = ["check", "as_lazyframe"]
+__all__ = ["as_lazyframe", "check"]
 
 DataLike = Any
 

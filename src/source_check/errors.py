@@ -13,15 +13,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 __all__ = [
-    "Position",
-    "Issue",
-    "SourceCheckError",
-    "PackError",
     "InputError",
+    "Issue",
+    "PackError",
+    "Position",
+    "SourceCheckError",
 ]
 
 

@@ -16,18 +16,18 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import polars as pl
 
 __all__ = [
+    "FORMATS",
     "USCC_ALPHABET",
+    "FormatSpec",
+    "orgcode_valid_expr",
     "uscc_check_char",
     "uscc_valid_expr",
-    "orgcode_valid_expr",
-    "FormatSpec",
-    "FORMATS",
 ]
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -24,7 +24,7 @@ import polars as pl
 from .engine.polars_engine import run_check
 from .pack.model import Pack, PackTest
 
-__all__ = ["TestOutcome", "run_pack_tests", "records_frame"]
+__all__ = ["TestOutcome", "records_frame", "run_pack_tests"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["CheckResult", "SkippedRule", "InputInfo", "FINDING_COLUMNS"]
+__all__ = ["FINDING_COLUMNS", "CheckResult", "InputInfo", "SkippedRule"]
 
 #: Columns every findings table has, in this order, after the key columns.
 FINDING_COLUMNS = (

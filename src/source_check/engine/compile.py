@@ -10,13 +10,14 @@ Examples
 >>> pack = load_pack_text("pack: t\\nfields: {a: {type: int}, b: {type: int}}\\nrules: [{id: R, check: a <= b}]\\n")
 >>> plan = PackPlan(pack, has_previous=False)
 >>> df = pl.DataFrame({"a": ["1", "3", None], "b": [2, 2, 2]})
->>> df.lazy().with_columns(plan.typed_columns(df.lazy().collect_schema())).select(plan.status_exprs()[-1]).collect().to_series().to_list()
+>>> typed = df.lazy().with_columns(plan.typed_columns(df.lazy().collect_schema()))
+>>> typed.select(plan.status_exprs()[-1]).collect().to_series().to_list()
 [True, False, None]
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import polars as pl
 
@@ -25,7 +26,7 @@ from ..expr.template import Template
 from ..pack.constraints import number_text
 from ..pack.model import Pack, Rule
 
-__all__ = ["PackPlan", "raw_name", "status_name", "format_values", "PROVENANCE"]
+__all__ = ["PROVENANCE", "PackPlan", "format_values", "raw_name", "status_name"]
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S")
@@ -43,8 +44,7 @@ def status_name(index: int) -> str:
 
 def _clean_text(x: pl.Expr, na_values: Iterable[str]) -> pl.Expr:
     s = x.cast(pl.String).str.strip_chars()
-    na = pl.Series(list(na_values), dtype=pl.String)
-    return pl.when((s == "") | s.is_in(na)).then(None).otherwise(s)
+    return pl.when((s == "") | s.is_in(list(na_values))).then(None).otherwise(s)
 
 
 def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str, ...]) -> pl.Expr:

@@ -77,7 +77,7 @@ def _findings(pack: Pack, plan: PackPlan, failing: pl.DataFrame, cap: int | None
     prov = [pl.col(c) for c in PROVENANCE if c in failing.columns]
     parts: list[pl.DataFrame] = []
     for i, rule in enumerate(plan.active):
-        sub = failing.filter(pl.col(status_name(i)) == False)  # noqa: E712  (null is n/a, not fail)
+        sub = failing.filter(pl.col(status_name(i)) == False)
         if sub.is_empty():
             continue
         if cap is not None:
@@ -189,4 +189,5 @@ def _groups(pack: Pack, plan: PackPlan, units: pl.DataFrame, failing: pl.DataFra
     )
     names = {g: pack.group_name(g) for g in out["group"].to_list()}
     out = out.with_columns(pl.col("group").replace_strict(names, default=None, return_dtype=pl.String).alias("name"))
-    return out.select("group", "name", "units", "units_error", "units_warning", "findings").sort("group", nulls_last=True)
+    columns = ("group", "name", "units", "units_error", "units_warning", "findings")
+    return out.select(columns).sort("group", nulls_last=True)

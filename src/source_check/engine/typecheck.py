@@ -13,7 +13,7 @@ from ..expr.polars_compile import POLARS_TYPES, prev_name
 from ..pack.model import Pack
 from .compile import PackPlan, raw_name
 
-__all__ = ["typecheck_pack", "empty_typed_frame"]
+__all__ = ["empty_typed_frame", "typecheck_pack"]
 
 
 def empty_typed_frame(pack: Pack) -> pl.DataFrame:

@@ -16,15 +16,16 @@ False
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import polars as pl
 from sqlglot import exp
 
 from ..formats import FORMATS, orgcode_valid_expr, uscc_valid_expr
 
-__all__ = ["FunctionSpec", "FUNCTIONS", "function_name", "Compiler"]
+__all__ = ["FUNCTIONS", "Compiler", "FunctionSpec", "function_name"]
 
 
 class Compiler(Protocol):
@@ -81,7 +82,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {}
 _BY_NODE: dict[type[exp.Expression], str] = {}
 
 #: sqlglot classes that are ``Func`` subclasses but handled as syntax, not calls.
-_STRUCTURAL: tuple[type[exp.Expression], ...] = (exp.Cast, exp.TryCast, exp.If, exp.Case, exp.Connector)
+_STRUCTURAL: tuple[type, ...] = (exp.Cast, exp.TryCast, exp.If, exp.Case, exp.Connector)
 
 
 def function(
@@ -316,7 +317,7 @@ def _uscc_valid(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
 def _in_codelist(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if x is a code of the named code list."""
     values = c.codelist_values(str(a[1].name))
-    return _text(c, a, 0).is_in(pl.Series(values, dtype=pl.String))
+    return _text(c, a, 0).is_in(list(values))
 
 
 def _period_parts(x: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

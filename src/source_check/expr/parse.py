@@ -21,7 +21,9 @@ source_check.expr.parse.ExpressionError: 不允许的语法：子查询 (Subquer
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -29,7 +31,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from .functions import FUNCTIONS, function_name
 
-__all__ = ["Scope", "ParsedExpr", "ExpressionError", "parse_expression", "MAX_EXPR_CHARS"]
+__all__ = ["MAX_EXPR_CHARS", "ExpressionError", "ParsedExpr", "Scope", "parse_expression"]
 
 MAX_EXPR_CHARS = 4000
 
@@ -106,8 +108,8 @@ class ExpressionError(Exception):
 class Scope:
     """What an expression may name: fields (id -> type), params, code lists, ``prev``."""
 
-    fields: dict[str, str]
-    params: dict[str, int | float | str] = field(default_factory=dict)
+    fields: Mapping[str, str]
+    params: Mapping[str, int | float | str] = field(default_factory=dict)
     codelists: frozenset[str] = frozenset()
     allow_prev: bool = False
 
@@ -174,10 +176,10 @@ def _parse(text: str) -> exp.Expression:
         raise ExpressionError(f"表达式无法分词：{exc}") from None
     except RecursionError:
         raise ExpressionError("表达式嵌套过深") from None
-    statements = [s for s in statements if s is not None]
-    if len(statements) != 1:
+    found = [s for s in statements if s is not None]
+    if len(found) != 1:
         raise ExpressionError("只能写一个表达式，不能写多条语句")
-    return statements[0]
+    return cast(exp.Expression, found[0])
 
 
 def parse_expression(text: str, scope: Scope) -> ParsedExpr:
@@ -273,9 +275,8 @@ def parse_expression(text: str, scope: Scope) -> ParsedExpr:
                     _suggest(name, field_names + sorted(scope.params)),
                 )
             return
-        if isinstance(node, exp.In):
-            if any(node.args.get(k) for k in ("query", "unnest", "field")):
-                raise ExpressionError("IN 只能跟常量列表", _offset(node))
+        if isinstance(node, exp.In) and any(node.args.get(k) for k in ("query", "unnest", "field")):
+            raise ExpressionError("IN 只能跟常量列表，不允许子查询", _offset(node))
         if isinstance(node, exp.DataType):
             if node.this.name not in CAST_TYPES:
                 raise ExpressionError(

@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 from sqlglot import exp
@@ -25,7 +25,7 @@ from sqlglot import exp
 from .functions import FUNCTIONS, function_name
 from .parse import CAST_TYPES, Scope
 
-__all__ = ["PolarsCompiler", "POLARS_TYPES", "prev_name"]
+__all__ = ["POLARS_TYPES", "PolarsCompiler", "prev_name"]
 
 POLARS_TYPES: dict[str, type[pl.DataType] | pl.DataType] = {
     "str": pl.String,
@@ -158,9 +158,9 @@ class PolarsCompiler:
         if all(isinstance(i, exp.Literal) for i in items):
             values = [i.this if i.is_string else float(i.this) for i in items]
             if all(isinstance(v, str) for v in values):
-                return x.cast(pl.String).is_in(pl.Series(values, dtype=pl.String))
+                return x.cast(pl.String).is_in([str(v) for v in values])
             if all(isinstance(v, float) for v in values):
-                return x.cast(pl.Float64).is_in(pl.Series(values, dtype=pl.Float64))
+                return x.cast(pl.Float64, strict=False).is_in([float(v) for v in values])
         result: pl.Expr | None = None
         for item in items:
             eq = x == self.compile(item)
@@ -169,14 +169,12 @@ class PolarsCompiler:
 
     def _case(self, node: exp.Case) -> pl.Expr:
         subject = node.this
-        chain: pl.Expr | None = None
-        for branch in node.args.get("ifs") or []:
+        default = node.args.get("default")
+        result: pl.Expr = self.compile(default) if default is not None else pl.lit(None)
+        # Build inside out so the first matching branch wins, as in SQL.
+        for branch in reversed(node.args.get("ifs") or []):
             cond = self.compile(branch.this)
             if subject is not None:
                 cond = self.compile(subject) == cond
-            value = self.compile(branch.args["true"])
-            chain = pl.when(cond).then(value) if chain is None else chain.when(cond).then(value)  # type: ignore[attr-defined]
-        default = node.args.get("default")
-        if chain is None:
-            return self.compile(default) if default is not None else pl.lit(None)
-        return chain.otherwise(self.compile(default) if default is not None else pl.lit(None))  # type: ignore[attr-defined]
+            result = pl.when(cond).then(self.compile(branch.args["true"])).otherwise(result)
+        return result

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..formats import FORMATS
 from .schema import FieldSpec
 
-__all__ = ["RuleDraft", "field_rule_drafts", "TYPE_ZH", "number_text"]
+__all__ = ["TYPE_ZH", "RuleDraft", "field_rule_drafts", "number_text"]
 
 TYPE_ZH = {"str": "文本", "int": "整数", "float": "数值", "date": "日期"}
 

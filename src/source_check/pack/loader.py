@@ -8,7 +8,8 @@ Examples
 --------
 >>> import pathlib, tempfile
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "p.yaml").write_text("pack: p\\nkey: [k]\\nfields:\\n  k: {required: true}\\n  a: {type: int}\\nrules:\\n  - {id: R1, check: a >= 0}\\n")
+>>> text = "pack: p\\nkey: [k]\\nfields: {k: {required: true}, a: {type: int}}\\nrules: [{id: R1, check: a >= 0}]"
+>>> _ = (d / "p.yaml").write_text(text)
 >>> [r.id for r in load_pack(d / "p.yaml").rules]
 ['k.required', 'a.type', 'R1']
 """
@@ -21,7 +22,7 @@ import hashlib
 import io
 import re
 import typing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from .model import DEFAULT_NA_VALUES, Codelist, Pack, PackTest, Rule
 from .schema import DetectorSpec, FieldSpec, PackFile, RuleSpec, ScoringSpec
 from .yaml_source import YamlDoc, parse_yaml
 
-__all__ = ["load_pack", "load_pack_text", "SHIPPED_RULES_DIR", "resolve_pack_path"]
+__all__ = ["SHIPPED_RULES_DIR", "load_pack", "load_pack_text", "resolve_pack_path"]
 
 SHIPPED_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MAX_EXTENDS_DEPTH = 16

@@ -13,9 +13,9 @@ from typing import Literal
 from ..errors import Position
 from ..expr.parse import ParsedExpr, Scope
 from ..expr.template import Template
-from .schema import BalanceSpec, DetectorSpec, FieldSpec, PackTestSpec, ScoringSpec
+from .schema import BalanceSpec, DetectorSpec, FieldSpec, ScoringSpec
 
-__all__ = ["Rule", "Codelist", "PackTest", "Pack", "LEVEL_ZH", "DIMENSION_ZH", "DEFAULT_NA_VALUES"]
+__all__ = ["DEFAULT_NA_VALUES", "DIMENSION_ZH", "LEVEL_ZH", "Codelist", "Pack", "PackTest", "Rule"]
 
 RuleKind = Literal["field", "row", "history"]
 

@@ -20,17 +20,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
-    "Level",
-    "Dimension",
-    "FieldType",
-    "CodelistSpec",
-    "FieldSpec",
     "BalanceSpec",
-    "RuleSpec",
+    "CodelistSpec",
     "DetectorSpec",
-    "ScoringSpec",
-    "PackTestSpec",
+    "Dimension",
+    "FieldSpec",
+    "FieldType",
+    "Level",
     "PackFile",
+    "PackTestSpec",
+    "RuleSpec",
+    "ScoringSpec",
     "pack_json_schema",
 ]
 

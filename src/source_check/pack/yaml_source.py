@@ -28,7 +28,7 @@ import yaml
 
 from ..errors import Issue, PackError, Position
 
-__all__ = ["YamlDoc", "parse_yaml", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "YamlDoc", "parse_yaml"]
 
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
@@ -99,12 +99,12 @@ class _Builder:
                     key = str(key)
                 if key in out:
                     raise PackError([Issue(f"重复的键 '{key}'", _pos(self.file, key_node))])
-                self.key_positions.setdefault(path + (key,), _pos(self.file, key_node))
-                out[key] = self.build(value_node, path + (key,), depth + 1)
+                self.key_positions.setdefault((*path, key), _pos(self.file, key_node))
+                out[key] = self.build(value_node, (*path, key), depth + 1)
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        self.styles[path] = node.style
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        self.styles[path] = getattr(node, "style", None)
         return self.constructor.construct_object(node)
 
 

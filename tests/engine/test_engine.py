@@ -1,0 +1,184 @@
+"""The fused polars engine: null semantics, balances, history, caps, determinism, one scan."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from source_check import InputError, check, load_pack_text
+from source_check.engine.polars_engine import build_plan
+
+PACK = """\
+pack: t
+key: [k]
+group: g
+fields:
+  k: {label: 代码, required: true}
+  g: {label: 街镇}
+  total: {label: 合计, type: float}
+  p1: {label: 甲, type: float}
+  p2: {label: 乙, type: float}
+  p3: {label: 丙, type: float}
+rules:
+  - id: R1
+    level: error
+    check: p1 <= total
+    message: "甲{p1}大于合计{total}"
+  - id: W1
+    level: warning
+    when: total > 0
+    check: p2 / total < 0.5
+  - id: B1
+    level: error
+    balance: {total: total, parts: [p1, p2, -p3], tolerance: 1}
+  - id: B2
+    level: info
+    balance: {total: total, parts: [p1, p2, -p3], tolerance: 1, null_as_zero: true}
+  - id: C1
+    level: info
+    check: coalesce(p3, 0) >= 0
+history:
+  - id: H1
+    level: warning
+    when: prev(total) > 0
+    check: total / prev(total) < 2
+    message: "合计{total}，上期{prev(total)}"
+"""
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack_text(PACK)
+
+
+def frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "k": ["a", "b", "c", "d", None],
+            "g": ["x", "x", "y", "y", "y"],
+            "total": [10.0, 10.0, None, 0.0, 5.0],
+            "p1": [4.0, 12.0, 1.0, 0.0, 1.0],
+            "p2": [6.0, 2.0, 1.0, 0.0, 1.0],
+            "p3": [0.0, 4.0, None, 0.0, None],
+        }
+    )
+
+
+def counts(result, rule_id):
+    row = result.rules.filter(pl.col("rule_id") == rule_id).row(0, named=True)
+    return row["passes"], row["fails"], row["na"]
+
+
+def test_null_inputs_are_not_applicable(pack):
+    result = check(frame(), pack)
+    assert counts(result, "R1") == (3, 1, 1)  # row c: total null → na
+    # W1: when total > 0 false for d (0) and null for c → na; a: 0.6 fails
+    assert counts(result, "W1") == (2, 1, 2)
+    # B1 strict: c (total null) and e (p3 null) are n/a
+    assert counts(result, "B1") == (3, 0, 2)
+    # B2 null_as_zero: e has total 5, parts 1+1-0 = 2 → imbalance 3 fails; c still n/a (total null)
+    assert counts(result, "B2") == (3, 1, 1)
+    # coalesce makes p3's null harmless
+    assert counts(result, "C1") == (5, 0, 0)
+    assert counts(result, "k.required") == (4, 1, 0)
+    for row in result.rules.iter_rows(named=True):
+        if not row["skipped"]:
+            assert row["passes"] + row["fails"] + row["na"] == row["items"] == 5
+
+
+def test_balance_findings_carry_the_signed_imbalance(pack):
+    result = check(frame(), pack)
+    b2 = result.findings.filter(pl.col("rule_id") == "B2")
+    assert b2["imbalance"].to_list() == [3.0]
+    assert "差额 3" in b2["message"][0]
+
+
+def test_findings_have_key_group_message_and_values(pack):
+    result = check(frame(), pack)
+    r1 = result.findings.filter(pl.col("rule_id") == "R1").row(0, named=True)
+    assert r1["row"] == 1 and r1["k"] == "b" and r1["group"] == "x"
+    assert r1["level"] == "error" and r1["dimension"] == "consistency"
+    assert r1["message"] == "甲12大于合计10"
+    assert json.loads(r1["values"]) == {"p1": 12.0, "total": 10.0}
+    assert r1["fields"] == ["p1", "total"]
+    assert not result.ok
+
+
+def test_default_message_names_fields_in_chinese(pack):
+    result = check(frame(), pack)
+    w1 = result.findings.filter(pl.col("rule_id") == "W1")["message"][0]
+    assert w1 == "不符合“W1”：乙为6，合计为10"
+
+
+def test_history_rules_are_skipped_without_previous(pack):
+    result = check(frame(), pack)
+    assert [s.rule_id for s in result.skipped] == ["H1"]
+    assert result.rules.filter(pl.col("rule_id") == "H1")["skipped"][0] is True
+
+
+def test_history_rules_join_previous_on_key(pack):
+    previous = pl.DataFrame({"k": ["a", "b", "zz"], "total": [4.0, 6.0, 1.0]})
+    result = check(frame(), pack, previous=previous)
+    h1 = result.findings.filter(pl.col("rule_id") == "H1")
+    assert h1["k"].to_list() == ["a"]
+    assert h1["message"][0] == "合计10，上期4"
+    assert json.loads(h1["values"][0]) == {"total": 10.0, "prev(total)": 4.0}
+    assert counts(result, "H1") == (1, 1, 3)
+    assert result.skipped == []
+
+
+def test_previous_must_have_the_key(pack):
+    with pytest.raises(InputError, match="主键"):
+        check(frame(), pack, previous=pl.DataFrame({"total": [1.0]}))
+
+
+def test_cap_keeps_counts_exact(pack):
+    big = pl.concat([frame()] * 50)
+    result = check(big, pack, max_findings_per_rule=3)
+    assert counts(result, "R1")[1] == 50
+    assert result.findings.filter(pl.col("rule_id") == "R1").height == 3
+
+
+def test_groups_summary(pack):
+    groups = check(frame(), pack).groups
+    assert groups.select("group", "units", "units_error", "units_warning").rows() == [
+        ("x", 2, 1, 1),
+        ("y", 3, 1, 0),
+    ]
+
+
+def test_deterministic(pack):
+    a = check(frame(), pack).findings
+    b = check(frame().lazy(), pack).findings
+    assert a.equals(b)
+
+
+def test_text_input_is_typed_like_a_file(pack):
+    text = frame().with_columns(pl.all().cast(pl.String))
+    assert check(text, pack).findings.drop("values").equals(check(frame(), pack).findings.drop("values"))
+
+
+def test_pandas_input(pack):
+    pytest.importorskip("pandas")
+    result = check(frame().to_pandas(), pack)
+    assert counts(result, "R1") == (3, 1, 1)
+
+
+def test_plan_scans_the_source_once(pack, tmp_path):
+    path = tmp_path / "data.parquet"
+    frame().write_parquet(path)
+    _, _, sinks = build_plan(pack, pl.scan_parquet(path), pl.scan_parquet(path).select("k", "total"))
+    plan = pl.explain_all(sinks)
+    # one scan of the submission (shared by every sink through a cache) + one of previous
+    assert plan.count("Parquet SCAN") == 2, plan
+    _, _, sinks = build_plan(pack, pl.scan_parquet(path))
+    assert pl.explain_all(sinks).count("Parquet SCAN") == 1
+
+
+def test_streaming_from_parquet(pack, tmp_path):
+    path = tmp_path / "data.parquet"
+    pl.concat([frame()] * 1000).write_parquet(path)
+    result = check(pl.scan_parquet(path), pack)
+    assert result.rows == 5000 and counts(result, "R1") == (3000, 1000, 1000)
