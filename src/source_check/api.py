@@ -23,6 +23,8 @@ False
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ import polars as pl
 
 from .engine.polars_engine import run_check
 from .errors import InputError
+from .io.reader import read_submission
 from .pack.loader import load_pack
 from .pack.model import Pack
 from .result import CheckResult
@@ -51,12 +54,19 @@ def as_lazyframe(data: DataLike, what: str = "输入数据") -> pl.LazyFrame:
     raise InputError(f"{what}的类型不受支持：{type(data).__name__}（需要 polars 或 pandas 的 DataFrame）")
 
 
+def _is_paths(data: object) -> bool:
+    if isinstance(data, (str, Path)):
+        return True
+    return isinstance(data, (list, tuple)) and bool(data) and all(isinstance(d, (str, Path)) for d in data)
+
+
 def check(
     data: DataLike,
     pack: Pack | str | Path,
     previous: DataLike | None = None,
     *,
     max_findings_per_rule: int | None = None,
+    **read_options: Any,
 ) -> CheckResult:
     """Run a rule pack over a submission.
 
@@ -64,7 +74,9 @@ def check(
     ----------
     data
         The submission: a polars DataFrame or LazyFrame (a LazyFrame over files is
-        collected with the streaming engine), or a pandas DataFrame.
+        collected with the streaming engine), a pandas DataFrame, or a path (or list
+        of paths) to Excel/CSV/parquet files read with
+        :func:`~source_check.io.read_submission` (``read_options`` go to it).
     pack
         A loaded :class:`~source_check.pack.model.Pack`, a path to a pack YAML file, or
         the name of a shipped pack (``"labor-102"``).
@@ -74,8 +86,26 @@ def check(
     max_findings_per_rule
         Keep at most this many findings per rule; counts in ``result.rules`` stay exact.
     """
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
     if not isinstance(pack, Pack):
         pack = load_pack(pack)
-    lf = as_lazyframe(data)
-    prev = as_lazyframe(previous, "上期数据") if previous is not None else None
-    return run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
+    inputs = []
+    if _is_paths(data):
+        submission = read_submission(data, pack, **read_options)
+        lf, inputs = submission.frame, submission.inputs
+    else:
+        lf = as_lazyframe(data)
+    prev: pl.LazyFrame | None = None
+    if previous is not None:
+        prev = read_submission(previous, pack, **read_options).frame if _is_paths(previous) else as_lazyframe(
+            previous, "上期数据"
+        )
+    result = run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
+    result.inputs = inputs
+    result.meta.update(
+        started=started.isoformat(timespec="seconds"),
+        finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_s=round(time.perf_counter() - clock, 3),
+    )
+    return result

@@ -79,6 +79,9 @@ def field_rows(pack: Pack, min_size: int = 1, max_size: int = 20) -> st.SearchSt
     row = st.fixed_dictionaries({f: field_values(pack, f) for f in pack.fields})
     unique = [f for f, spec in pack.fields.items() if spec.unique]
     if unique:
-        return st.lists(row, min_size=min_size, max_size=max_size,
-                        unique_by=tuple((lambda r, f=f: r[f] if r[f] is not None else id(r)) for f in unique))
+
+        def distinct(f: str) -> Any:
+            return lambda r: r[f] if r[f] is not None else id(r)
+
+        return st.lists(row, min_size=min_size, max_size=max_size, unique_by=tuple(distinct(f) for f in unique))
     return st.lists(row, min_size=min_size, max_size=max_size)

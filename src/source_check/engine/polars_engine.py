@@ -75,6 +75,8 @@ def _findings(pack: Pack, plan: PackPlan, failing: pl.DataFrame, cap: int | None
     keys = [pl.col(k) for k in pack.key]
     group = (pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)).alias("group")
     prov = [pl.col(c) for c in PROVENANCE if c in failing.columns]
+    if "name" in pack.fields and "name" not in pack.key:
+        prov.insert(0, pl.col("name"))
     parts: list[pl.DataFrame] = []
     for i, rule in enumerate(plan.active):
         sub = failing.filter(pl.col(status_name(i)) == False)
@@ -99,7 +101,8 @@ def _findings(pack: Pack, plan: PackPlan, failing: pl.DataFrame, cap: int | None
             )
         )
     if not parts:
-        return _empty_findings(pack, failing.schema, prov_cols=[c for c in PROVENANCE if c in failing.columns])
+        extra = (["name"] if "name" in pack.fields and "name" not in pack.key else [])
+        return _empty_findings(pack, failing.schema, prov_cols=extra + [c for c in PROVENANCE if c in failing.columns])
     out = pl.concat(parts, how="vertical_relaxed")
     return out.with_columns(
         pl.col("rule_id").cast(pl.String), pl.col("level").cast(pl.String), pl.col("dimension").cast(pl.String)

@@ -96,7 +96,7 @@ def field_rule_drafts(field_id: str, spec: FieldSpec) -> list[RuleDraft]:
         fmt = FORMATS.get(spec.format)
         what = fmt.label if fmt else spec.format
         check = f"uscc_valid({x})" if spec.format == "uscc" else f"format_valid({x}, {_quote(spec.format)})"
-        add("format", f"{label}为有效的{what}", "validity", check, f"{label}“{{{x}}}”不是有效的{what}")
+        add("format", f"{label}格式有效", "validity", check, f"{label}“{{{x}}}”不是有效的{what}")
     if spec.codelist is not None:
         add("codelist", f"{label}在代码表 {spec.codelist} 中", "validity",
             f"in_codelist({x}, {_quote(spec.codelist)})", f"{label}“{{{x}}}”不在代码表 {spec.codelist} 中")

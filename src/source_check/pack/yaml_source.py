@@ -16,7 +16,7 @@ Examples
 >>> doc.value["rules"][0]["id"]
 'R1'
 >>> str(doc.position(("rules", 0, "id")))
-'demo.yaml:3:5'
+'demo.yaml:3:9'
 """
 
 from __future__ import annotations

@@ -1,0 +1,7 @@
+"""``python -m source_check.cli``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,25 @@
+"""Reports rendered from a :class:`~source_check.result.CheckResult` alone.
+
+``WRITERS`` maps an output format name to a function writing it into a directory and
+returning the path written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..result import CheckResult
+from .json_report import RESULT_SCHEMA_ID, result_to_dict, write_json
+from .xlsx_report import write_xlsx
+
+__all__ = ["RESULT_SCHEMA_ID", "WRITERS", "result_to_dict", "write_json"]
+
+
+def _json(result: CheckResult, out_dir: Path) -> Path:
+    path = out_dir / "result.json"
+    write_json(result, path)
+    return path
+
+
+WRITERS: dict[str, Callable[[CheckResult, Path], Path]] = {"json": _json, "xlsx": write_xlsx}
