@@ -24,6 +24,7 @@ False
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import polars as pl
 
 from .engine.polars_engine import run_check
 from .errors import InputError
+from .io.damage import with_read_checks
 from .io.reader import read_submission
 from .pack.loader import load_pack
 from .pack.model import Pack
@@ -76,7 +78,8 @@ def check(
         The submission: a polars DataFrame or LazyFrame (a LazyFrame over files is
         collected with the streaming engine), a pandas DataFrame, or a path (or list
         of paths) to Excel/CSV/parquet files read with
-        :func:`~source_check.io.read_submission` (``read_options`` go to it).
+        :func:`~source_check.io.read_submission` (``read_options`` go to it:
+        ``group``, ``group_from_filename``, ``sheet``, ``encoding``).
     pack
         A loaded :class:`~source_check.pack.model.Pack`, a path to a pack YAML file, or
         the name of a shipped pack (``"labor-102"``).
@@ -85,23 +88,29 @@ def check(
         Without it history rules are skipped and listed in ``result.skipped``.
     max_findings_per_rule
         Keep at most this many findings per rule; counts in ``result.rules`` stay exact.
+
+    Codes that Excel turned into numbers (``9.13101E+17``, an industry code without its
+    leading 0) are reported by the rules ``<field>.excel_damaged`` that
+    :func:`~source_check.io.with_read_checks` adds to the pack, instead of by the
+    field's generic format or code-list rule.
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     if not isinstance(pack, Pack):
         pack = load_pack(pack)
+    pack = with_read_checks(pack)  # <field>.excel_damaged: codes Excel turned into numbers
     inputs = []
-    if _is_paths(data):
-        submission = read_submission(data, pack, **read_options)
-        lf, inputs = submission.frame, submission.inputs
-    else:
-        lf = as_lazyframe(data)
-    prev: pl.LazyFrame | None = None
-    if previous is not None:
-        prev = read_submission(previous, pack, **read_options).frame if _is_paths(previous) else as_lazyframe(
-            previous, "上期数据"
-        )
-    result = run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
+    with ExitStack() as opened:  # submissions read from files hold temporary UTF-8 copies
+        if _is_paths(data):
+            submission = opened.enter_context(read_submission(data, pack, **read_options))
+            lf, inputs = submission.frame, submission.inputs
+        else:
+            lf = as_lazyframe(data)
+        prev: pl.LazyFrame | None = None
+        if previous is not None:
+            prev = opened.enter_context(read_submission(previous, pack, **read_options)).frame if _is_paths(
+                previous) else as_lazyframe(previous, "上期数据")
+        result = run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
     result.inputs = inputs
     result.meta.update(
         started=started.isoformat(timespec="seconds"),

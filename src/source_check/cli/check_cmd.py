@@ -52,6 +52,15 @@ def print_summary(result: CheckResult) -> None:
         console.print(f"[dim]未执行 {s.rule_id}：{s.reason}[/]")
 
 
+def print_reading_log(result: CheckResult) -> None:
+    """What the reader did with each file: rows read and skipped, and why (never silent)."""
+    for info in result.inputs:
+        sheet = f"［{info.sheet}］" if info.sheet else ""
+        console.print(f"读取 {info.path}{sheet}：{info.rows_read} 条记录，跳过 {info.rows_skipped} 行", markup=False)
+        for line in info.log:
+            console.print(f"  {line}", markup=False, style="dim")
+
+
 @app.command("check")
 def check_cmd(
     files: list[Path] = typer.Argument(..., help="要核查的 Excel/CSV/parquet 文件"),
@@ -76,8 +85,8 @@ def check_cmd(
     unknown = [f for f in wanted if f not in WRITERS]
     if unknown:
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(sorted(WRITERS))}）")
-    options: dict[str, Any] = {k: v for k, v in {"group": group, "group_from_filename": group_from_filename, "sheet": sheet,
-                                  "encoding": encoding}.items() if v is not None}
+    given = {"group": group, "group_from_filename": group_from_filename, "sheet": sheet, "encoding": encoding}
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     result = run(list(files), pack, previous=list(previous) if previous else None, **options)
     result.meta["fail_on"] = fail_on
     if out == "-":
@@ -92,6 +101,7 @@ def check_cmd(
         written.extend(write_split_by_group(result, out_dir))
     print_summary(result)
     if not quiet:
+        print_reading_log(result)
         for path in written:
             console.print(f"已写出 {path}", markup=False)
     raise typer.Exit(exit_code(result, fail_on))
