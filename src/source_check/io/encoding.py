@@ -53,11 +53,12 @@ class TextEncoding:
 
     name: str
     how: str
+    suspect: bool = False
 
     @property
     def is_utf8(self) -> bool:
-        """UTF-8 (with or without BOM): polars reads it directly, no transcoding."""
-        return self.name in ("utf-8", "utf-8-sig")
+        """Clean UTF-8 (with or without BOM): polars reads it directly, no transcoding."""
+        return self.name in ("utf-8", "utf-8-sig") and not self.suspect
 
 
 def _decodes(data: bytes, encoding: str, final: bool) -> bool:
@@ -66,6 +67,11 @@ def _decodes(data: bytes, encoding: str, final: bool) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _errors(data: bytes, encoding: str, final: bool) -> int:
+    text = codecs.getincrementaldecoder(encoding)("replace").decode(data, final)
+    return text.count("\ufffd")
 
 
 def _codec(name: str, file: str) -> str:
@@ -95,6 +101,13 @@ def detect_encoding(path: Path, explicit: str | None = None) -> TextEncoding:
         return TextEncoding("utf-8", "文件开头是有效的 UTF-8")
     if _decodes(head, "gb18030", final):
         return TextEncoding("gb18030", "文件开头不是有效的 UTF-8，按 GB18030 解码成功")
+    # A few bad bytes in an otherwise UTF-8 or GB18030 file: keep that encoding, so that
+    # transcoding stops at the bad bytes and names their line, rather than guessing.
+    wide = sum(1 for b in head if b >= 0x80) or 1
+    for name in ("utf-8", "gb18030"):
+        bad = _errors(head, name, final)
+        if bad <= max(2, wide // 100):
+            return TextEncoding(name, f"文件开头基本是 {name.upper()}，但有 {bad} 处不能解码", suspect=True)
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()

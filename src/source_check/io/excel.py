@@ -69,6 +69,13 @@ class ExcelGrid:
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (Excel row, column letter, detail)
 
 
+def _number_text(x: pl.Series) -> pl.Series:
+    """Exact text of floats: ``10.0`` → ``10``, ``1/3`` → ``0.3333333333333333``."""
+    integral = (x == x.round(0)) & (x.abs() < 2**53)
+    as_int = x.cast(pl.Int64, strict=False).cast(pl.String)
+    return pl.select(pl.when(integral).then(as_int).otherwise(x.cast(pl.String))).to_series().alias(x.name)
+
+
 class Workbook:
     """An open workbook: its sheets, the first rows of each, and whole sheets as text."""
 
@@ -133,7 +140,5 @@ class Workbook:
         if wanted and frame.height:
             floats = self._load(name, use_columns=wanted, dtypes=dict.fromkeys(wanted, "float")).to_polars()
             floats.columns = [column_letter(i) for i in wanted]
-            frame = frame.with_columns(
-                pl.coalesce(floats[c].cast(pl.String), pl.col(c)).alias(c) for c in floats.columns
-            )
+            frame = frame.with_columns(pl.coalesce(_number_text(floats[c]), pl.col(c)).alias(c) for c in floats.columns)
         return ExcelGrid(frame, letters, errors)

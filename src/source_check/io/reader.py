@@ -47,7 +47,7 @@ from .headers import FieldMatcher, HeaderLayout, closest_headers, detect_header,
 from .log import ReadEvent, row_ranges
 from .sniff import EXCEL_SUFFIXES, sniff
 from .text import ROW, TextSource
-from .values import clean_code, clean_date, clean_number, clean_text, skip_reason
+from .values import blank_cell, clean_code, clean_date, clean_number, clean_text, skip_reason
 
 __all__ = ["PROVENANCE", "ColumnMap", "Submission", "describe_columns", "file_sha256", "read_submission"]
 
@@ -553,7 +553,7 @@ def _assemble(
         .sort("first")
     )
     kept_q = staged.filter(pl.col(_SKIP).is_null()).select(
-        pl.len().alias("__rows"), *[pl.col(n).is_not_null().sum().alias(n) for n in blank_headers]
+        pl.len().alias("__rows"), *[(~blank_cell(pl.col(n))).sum().alias(n) for n in blank_headers]
     )
     try:
         skipped_df, kept_df = pl.collect_all([skipped_q, kept_q])
