@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import pytest
 
 from source_check import InputError, check, read_submission
@@ -87,14 +86,16 @@ def test_unknown_sheet_names_the_sheets_there_are(xlsx, labor):
 
 
 def test_header_of_field_ids_and_columns_that_do_not_start_at_a(xlsx, labor):
-    rows = [[None, None, None], [None, "credit_code", "town_code", "wages"], [None, "91310107MA1G00000Q", "310107005", 7.25]]
+    rows = [[None, None, None], [None, "credit_code", "town_code", "wages"],
+            [None, "91310107MA1G00000Q", "310107005", 7.25]]
     path = xlsx({"S": {"rows": rows}})
     with read_submission(path, labor) as sub:
         df = sub.frame.collect()
     assert df.select("credit_code", "town_code", "wages", "source_row").rows() == [
         ("91310107MA1G00000Q", "310107005", "7.25", 3)
     ]
-    assert sub.log[1].message == "表头在第 2 行，对应 3 个字段：B credit_code→credit_code；C town_code→town_code；D wages→wages"
+    assert sub.log[1].message == (
+        "表头在第 2 行，对应 3 个字段：B credit_code→credit_code；C town_code→town_code；D wages→wages")
 
 
 def test_numbers_keep_their_exact_value(xlsx, labor):
@@ -129,7 +130,8 @@ def test_numeric_code_row_and_label_code_conflict(xlsx, labor):
         df = sub.frame.collect()
     assert df.select("emp_end", "emp_female", "emp_avg", "source_row").rows() == [("10", "2", "9", 3)]
     (conflict,) = [e for e in sub.log if e.kind == "conflict"]
-    assert conflict.message == "D 列表头“其中：女性”对应 emp_female，但指标代码对应 emp_dispatch；按表头对应 emp_female，请核对"
+    assert conflict.message == (
+        "D 列表头“其中：女性”对应 emp_female，但指标代码对应 emp_dispatch；按表头对应 emp_female，请核对")
 
 
 def test_duplicate_and_empty_columns(xlsx, labor):

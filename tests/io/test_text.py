@@ -17,7 +17,8 @@ ROWS = [
 
 
 def test_gb18030_csv_with_rare_characters_title_and_total(csv_file, labor):
-    rows = [["2024年12月 从业人员及工资总额"], ["单位：人、千元"], HEADER, *ROWS, [], ["合计", "", "", "1195", "300", ""]]
+    total = ["合计", "", "", "1195", "300", ""]
+    rows = [["2024年12月 从业人员及工资总额"], ["单位：人、千元"], HEADER, *ROWS, [], total]
     path = csv_file(rows, encoding="gb18030")
     with pytest.raises(UnicodeEncodeError):
         "𠀀".encode("gbk")  # why GB18030 and not GBK

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -56,6 +57,7 @@ _UNIT_SUFFIX = re.compile(r"[(\[【〔][^()\[\]【】〔〕]{0,16}[)\]】〕]$")
 _CODE_PREFIX = re.compile(r"^\d{1,3}[.、:]?(?=\D)")
 _CODE_TOKEN = re.compile(r"[甲乙丙丁戊己庚辛壬癸]|[A-Za-z]?\d{1,4}|[A-Za-z]|[-—－]")
 _CODE_ROW_LABELS = {"栏次", "代码", "指标代码", "行次", "序号", "列次"}
+_STEMS = set("甲乙丙丁戊己庚辛壬癸")
 
 
 def normalise_label(text: str) -> str:
@@ -130,7 +132,12 @@ class FieldMatcher:
         return cls(exact, codes, tuple(levels), names)
 
     def match(self, text: object) -> str | None:
-        """The field a header cell names, or ``None``."""
+        """The field a header cell names, or ``None``.
+
+        A bare 指标代码 (``12``) is not a name here: data rows are full of such numbers.
+        Codes map columns through a row of codes under the header (:func:`detect_header`)
+        or as column names (:func:`map_names`).
+        """
         raw = _clean(text)
         if not raw:
             return None
@@ -143,14 +150,15 @@ class FieldMatcher:
                 return level[key]
         return None
 
-    def match_code(self, text: object) -> str | None:
-        """The field whose 指标代码 is ``text`` (``"1"`` also finds code ``"01"``)."""
+    def match_code(self, text: object, *, loose: bool = False) -> str | None:
+        """The field whose 指标代码 is ``text``; ``loose``: ``"1"`` also finds ``"01"``
+        (a row of codes typed as numbers, under a header of labels)."""
         raw = unicodedata.normalize("NFKC", _clean(text))
         if not raw:
             return None
         if raw in self.codes:
             return self.codes[raw]
-        if raw.isdigit():
+        if loose and raw.isdigit():
             for code, fid in self.codes.items():
                 if code.isdigit() and int(code) == int(raw):
                     return fid
@@ -227,12 +235,19 @@ def _match_block(
     return fields, headers, duplicates
 
 
-def _is_code_row(row: list[str], matcher: FieldMatcher) -> bool:
+def _is_code_row(row: list[str], matcher: FieldMatcher, *, loose: bool) -> bool:
+    """A row of 指标代码: short code-like tokens, numbers in increasing order (codes are
+    listed in order; a data row of small numbers rarely is), and codes of the pack —
+    two of them unless the row also has 甲/乙 or zero-padded codes."""
     tokens = [unicodedata.normalize("NFKC", c) for c in row if c]
-    if not tokens:
+    if not tokens or not all(_CODE_TOKEN.fullmatch(t) or t in _CODE_ROW_LABELS for t in tokens):
         return False
-    shaped = all(_CODE_TOKEN.fullmatch(t) or t in _CODE_ROW_LABELS for t in tokens)
-    return shaped and any(matcher.match_code(t) for t in tokens)
+    numbers = [int(t) for t in tokens if t.isdigit()]
+    if any(b <= a for a, b in itertools.pairwise(numbers)):
+        return False
+    matched = {matcher.match_code(t, loose=loose) for t in tokens} - {None}
+    marked = any(t in _STEMS or (t.isdigit() and t.startswith("0")) for t in tokens)
+    return len(matched) >= (1 if marked else 2)
 
 
 def detect_header(
@@ -269,7 +284,7 @@ def detect_header(
     if best is not None and best[1].score >= min_matches:
         return _with_code_row(best[1], grid, matcher)
     for r, row in enumerate(grid):  # a header of 指标代码 only
-        if _is_code_row(row, matcher):
+        if _is_code_row(row, matcher, loose=False):
             fields = {}
             for c, cell in enumerate(row):
                 fid = matcher.match_code(cell)
@@ -283,12 +298,12 @@ def detect_header(
 
 def _with_code_row(layout: HeaderLayout, grid: list[list[str]], matcher: FieldMatcher) -> HeaderLayout:
     below = layout.last + 1
-    if below >= len(grid) or not _is_code_row(grid[below], matcher):
+    if below >= len(grid) or not _is_code_row(grid[below], matcher, loose=True):
         return layout
     fields = dict(layout.fields)
     conflicts: dict[int, tuple[str, str]] = {}
     for c, cell in enumerate(grid[below]):
-        fid = matcher.match_code(cell)
+        fid = matcher.match_code(cell, loose=True)
         if fid is None:
             continue
         if c in fields:
@@ -301,11 +316,14 @@ def _with_code_row(layout: HeaderLayout, grid: list[list[str]], matcher: FieldMa
 
 
 def map_names(names: Sequence[str], matcher: FieldMatcher) -> tuple[dict[int, str], dict[int, str]]:
-    """Map column names (of a parquet file or a frame) to fields: ``(fields, duplicates)``."""
+    """Map column names (of a parquet file or a frame) to fields: ``(fields, duplicates)``.
+
+    Unlike a header row found among data rows, a column name may also be a 指标代码.
+    """
     fields: dict[int, str] = {}
     duplicates: dict[int, str] = {}
     for i, name in enumerate(names):
-        fid = matcher.match(name)
+        fid = matcher.match(name) or matcher.match_code(name)
         if fid is None:
             continue
         if fid in fields.values():
@@ -331,7 +349,7 @@ def closest_headers(field_id: str, headers: Sequence[str], matcher: FieldMatcher
         if not h:
             continue
         ratio = max(difflib.SequenceMatcher(None, h, name).ratio() for name in names)
-        if ratio >= 0.4:
+        if ratio >= 0.6:
             scored.append((ratio, header))
     scored.sort(key=lambda x: -x[0])
     return [h for _, h in scored[:n]]
