@@ -112,3 +112,9 @@ FORM_102 = {
 @pytest.fixture
 def form_102() -> dict[str, Any]:
     return {"rows": [list(r) for r in FORM_102["rows"]], "merges": dict(FORM_102["merges"])}
+
+
+@pytest.fixture(scope="session")
+def writers() -> tuple[Callable[..., Path], Callable[..., Path]]:
+    """``(write_xlsx, write_csv)`` for tests that build files themselves."""
+    return write_xlsx, write_csv

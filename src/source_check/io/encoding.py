@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Position
+from .sniff import utf16_side
 
 __all__ = ["CHUNK_BYTES", "SAMPLE_BYTES", "TextEncoding", "detect_encoding", "sample_text", "transcode"]
 
@@ -97,6 +98,9 @@ def detect_encoding(path: Path, explicit: str | None = None) -> TextEncoding:
     for bom, name in _BOMS:
         if head.startswith(bom):
             return TextEncoding(name, f"按字节顺序标记（BOM）识别为 {name.upper().removesuffix('-SIG')}")
+    side = utf16_side(head)
+    if side is not None:
+        return TextEncoding(side, f"文件中有大量 0 字节，按 {side.upper()} 读取")
     if _decodes(head, "utf-8", final):
         return TextEncoding("utf-8", "文件开头是有效的 UTF-8")
     if _decodes(head, "gb18030", final):

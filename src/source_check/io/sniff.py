@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Literal
 
-__all__ = ["EXCEL_SUFFIXES", "TEXT_SUFFIXES", "FileKind", "sniff"]
+__all__ = ["EXCEL_SUFFIXES", "TEXT_SUFFIXES", "FileKind", "sniff", "utf16_side"]
 
 FileKind = Literal["xlsx", "ods", "xls", "encrypted", "parquet", "ipc", "html", "text", "empty", "unknown"]
 
@@ -70,6 +70,34 @@ def sniff(path: Path) -> FileKind:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if stripped.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")) or b"<table" in stripped[:4096]:
         return "html"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16_side(head) is None:
         return "unknown"
     return "text"
+
+
+def utf16_side(head: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when zero bytes sit on one side of most pairs
+    (UTF-16 text without a byte-order mark), else ``None``.
+
+    Examples
+    --------
+    >>> utf16_side("名称,人数".encode("utf-16-le")), utf16_side(b"a,b")
+    (None, None)
+    >>> utf16_side("code,name".encode("utf-16-be"))
+    'utf-16-be'
+    """
+    sample = head[: 1 << 12]
+    pairs = len(sample) // 2
+    if pairs < 4:
+        return None
+    even = sum(1 for i in range(0, 2 * pairs, 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if sample[i] == 0)
+    # Delimiters, line ends, digits and Latin letters have a zero byte in UTF-16; text
+    # in any other encoding has none
+    # (and so has a CJK character at U+xx00, such as 一, on the other side, but rarely).
+    low = max(2, pairs // 20)
+    if odd >= low and odd >= 2 * even:
+        return "utf-16-le"
+    if even >= low and even >= 2 * odd:
+        return "utf-16-be"
+    return None

@@ -97,7 +97,7 @@ def clean_date(x: pl.Expr, na_values: Sequence[str], *, excel: bool = False) -> 
     s = _halfwidth(clean_text(x, na_values)).str.strip_chars()
     if excel:
         serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
-        as_date = (pl.lit(pl.date(1899, 12, 30)) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
+        as_date = (pl.date(1899, 12, 30) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
         s = pl.when(serial.is_between(20000, 80000)).then(as_date).otherwise(s)
     return pl.when(s.is_in(list(na_values)) | (s == "")).then(None).otherwise(s)
 
