@@ -126,6 +126,11 @@ def test_temporary_copy_is_removed_on_close(csv_file, labor):
     assert not os.path.exists(folder)
 
 
+def test_utf8_files_are_scanned_in_place(csv_file, labor):
+    with read_submission(csv_file([HEADER, ROWS[0]]), labor) as sub:
+        assert sub._temp is None and sub.frame.collect().height == 1
+
+
 def test_sniff_delimiter():
     assert sniff_delimiter(["a|b|c", "1|2|3"], ".txt") == "|"
     assert sniff_delimiter(["标题", "a,b", "1,2"], ".csv") == ","

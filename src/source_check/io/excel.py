@@ -44,7 +44,7 @@ from .log import column_letter
 __all__ = ["ExcelGrid", "Workbook"]
 
 _HAS_PYARROW = importlib.util.find_spec("pyarrow") is not None
-_SUFFIX_FOR_KIND = {"xlsx": (".xlsx", ".xlsm"), "xls": (".xls",), "ods": (".ods",)}
+_SUFFIX_FOR_KIND = {"xlsx": (".xlsx", ".xlsm", ".xlsb"), "xls": (".xls",), "ods": (".ods",)}
 
 
 def _explain(exc: Exception, file: str) -> InputError:

@@ -268,6 +268,8 @@ def _read_file(
                                        "按工作簿读取", level="warning"))
     if opts.sheet is not None and kind not in ("xlsx", "xls", "ods"):
         raw.events.append(ReadEvent(file, "option", "--sheet 只适用于 Excel 工作簿，已忽略"))
+    if opts.encoding is not None and kind != "text":
+        raw.events.append(ReadEvent(file, "option", "--encoding 只适用于文本（CSV）文件，已忽略", sheet=raw.sheet))
     try:
         frame, rows_read, skipped, columns, events = _assemble(raw, path, pack, opts)
     except _Utf8Broken:
@@ -275,7 +277,7 @@ def _read_file(
             raise InputError(f"文件中有不能按指定编码 {opts.encoding} 解码的内容 (does not decode as {opts.encoding})",
                              Position(file)) from None
         gb = TextEncoding("gb18030", "文件开头是 UTF-8，但后文不是，改按 GB18030 读取")
-        raw = _from_text(path, matcher, pack, opts, temp, source=TextSource.open(path, None, temp.path(), force=gb))
+        raw = _from_text(path, matcher, pack, opts, temp, source=TextSource.open(path, None, temp.path, force=gb))
         frame, rows_read, skipped, columns, events = _assemble(raw, path, pack, opts)
     info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events))
     return frame, info, events, columns
@@ -334,7 +336,7 @@ def _from_text(
     path: Path, matcher: FieldMatcher, pack: Pack, opts: _Options, temp: _Temp, source: TextSource | None = None
 ) -> _Raw:
     file = str(path)
-    src = source or TextSource.open(path, opts.encoding, temp.path())
+    src = source or TextSource.open(path, opts.encoding, temp.path)
     level: Literal["info", "warning"] = "info" if src.encoding.name in ("utf-8", "utf-8-sig", "gb18030") else "warning"
     events = [ReadEvent(file, "encoding", f"编码 {src.encoding.name.upper()}（{src.encoding.how}）", level=level)]
     layout = detect_header(src.head, matcher, min(2, len(pack.fields)))

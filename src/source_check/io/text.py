@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,10 +71,18 @@ class TextSource:
     delimiter: str
     head: list[list[str | None]]
     width: int
+    tmpdir: Callable[[], Path] | None = None
 
     @classmethod
-    def open(cls, path: Path, encoding: str | None, tmpdir: Path, *, force: TextEncoding | None = None) -> TextSource:
-        """Detect the encoding and delimiter, read the first rows, transcode if needed."""
+    def open(
+        cls, path: Path, encoding: str | None, tmpdir: Path | Callable[[], Path], *, force: TextEncoding | None = None
+    ) -> TextSource:
+        """Detect the encoding and delimiter and read the first rows.
+
+        A file that is not clean UTF-8 is transcoded when first scanned (after its header
+        was found), or at once when its start already had bytes that do not decode, so
+        that the error names their line.
+        """
         enc = force or detect_encoding(path, encoding)
         text, complete = sample_text(path, enc)
         delimiter = sniff_delimiter(text.splitlines()[: HEAD_ROWS * 2], path.suffix.lower())
@@ -82,11 +91,19 @@ class TextSource:
             records = records[:-1]  # the sample may end inside a record
         width = max((len(r) for r in records), default=1) or 1
         head = [[c if c != "" else None for c in r] for r in records[:HEAD_ROWS]]
-        read_path = path
-        if not enc.is_utf8:
-            read_path = tmpdir / f"{len(list(tmpdir.iterdir()))}-{path.stem}.utf8.csv"
-            transcode(path, enc, read_path)
-        return cls(path, read_path, enc, delimiter, head, width)
+        folder = tmpdir if callable(tmpdir) else (lambda: tmpdir)
+        source = cls(path, path, enc, delimiter, head, width, None if enc.is_utf8 else folder)
+        if enc.suspect:
+            source.prepare()
+        return source
+
+    def prepare(self) -> Path:
+        """The UTF-8 file to scan: the file itself, or its transcoded copy (made once)."""
+        if self.tmpdir is not None and self.read_path == self.path:
+            folder = self.tmpdir()
+            self.read_path = folder / f"{len(list(folder.iterdir()))}-{self.path.stem}.utf8.csv"
+            transcode(self.path, self.encoding, self.read_path)
+        return self.read_path
 
     @property
     def letters(self) -> list[str]:
@@ -95,7 +112,7 @@ class TextSource:
     def scan(self) -> pl.LazyFrame:
         """Every record as text columns ``A``, ``B``… plus :data:`ROW`."""
         return pl.scan_csv(
-            self.read_path,
+            self.prepare(),
             has_header=False,
             separator=self.delimiter,
             schema=dict.fromkeys(self.letters, pl.String),
