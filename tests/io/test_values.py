@@ -22,7 +22,8 @@ def run(expr_of, values):
         ("１，２３４．５", "1234.5"),  # full-width digits and punctuation
         ("1 234 567", "1234567"),  # space between groups of three
         ("1\u00a0234", "1234"),  # no-break space
-        ("12 34", "12 34"),  # not groups of three: left for the type rule to report
+        ("12 34", "1234"),  # separators go wherever they are, as commas do in the engine
+        ("'123", "123"),  # Excel's text mark
         ("−12", "-12"),  # Unicode minus
         ("\u200b 42 \u3000", "42"),  # zero-width and ideographic spaces
         ("  ", None),
@@ -45,6 +46,7 @@ def test_clean_number(raw, clean):
         ("９１３１０１０７ＭＡ１Ｇ００００Ｑ", "91310107MA1G0000Q"),
         ("310107005.0", "310107005"),
         ("310107005.5", "310107005.5"),
+        ("1.00", "1"),
         (" 0111 ", "0111"),
         ("9.13101E+17", "9.13101E+17"),  # kept as read: the excel_damaged rule names it
         ("/", None),

@@ -173,7 +173,7 @@ def read_submission(
     *,
     group: str | None = None,
     group_from_filename: str | None = None,
-    sheet: str | None = None,
+    sheet: str | int | None = None,
     encoding: str | None = None,
 ) -> Submission:
     """Read one or more files for ``pack`` into one frame with provenance and a log.
@@ -209,7 +209,7 @@ def read_submission(
         return Submission(as_lazyframe(paths))
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    opts = _Options(group, group_from_filename, sheet, encoding)
+    opts = _Options(group, group_from_filename, None if sheet is None else str(sheet), encoding)
     matcher = FieldMatcher.from_fields(pack.fields)
     temp = _Temp()
     frames: list[pl.LazyFrame] = []
@@ -259,28 +259,37 @@ def _read_file(
         raw = _from_columnar(path, kind, matcher)
     else:
         raw = _from_text(path, matcher, pack, opts, temp)
-    suffix = path.suffix.lower()
-    if kind == "text" and suffix in EXCEL_SUFFIXES:
-        raw.events.insert(0, ReadEvent(file, "format", f"扩展名为 {suffix}，但内容是文本表格，按文本读取",
-                                       level="warning"))
-    elif kind in ("xlsx", "xls", "ods") and suffix not in EXCEL_SUFFIXES:
-        raw.events.insert(0, ReadEvent(file, "format", f"扩展名为 {suffix or '（无）'}，但内容是 Excel 工作簿，"
-                                       "按工作簿读取", level="warning"))
-    if opts.sheet is not None and kind not in ("xlsx", "xls", "ods"):
-        raw.events.append(ReadEvent(file, "option", "--sheet 只适用于 Excel 工作簿，已忽略"))
-    if opts.encoding is not None and kind != "text":
-        raw.events.append(ReadEvent(file, "option", "--encoding 只适用于文本（CSV）文件，已忽略", sheet=raw.sheet))
+    notes = _format_notes(path, kind, opts, raw.sheet)
     try:
-        frame, rows_read, skipped, columns, events = _assemble(raw, path, pack, opts)
+        frame, rows_read, skipped, columns, events = _assemble(raw, path, pack, opts, notes)
     except _Utf8Broken:
         if opts.encoding:
             raise InputError(f"文件中有不能按指定编码 {opts.encoding} 解码的内容 (does not decode as {opts.encoding})",
                              Position(file)) from None
         gb = TextEncoding("gb18030", "文件开头是 UTF-8，但后文不是，改按 GB18030 读取")
         raw = _from_text(path, matcher, pack, opts, temp, source=TextSource.open(path, None, temp.path, force=gb))
-        frame, rows_read, skipped, columns, events = _assemble(raw, path, pack, opts)
+        frame, rows_read, skipped, columns, events = _assemble(raw, path, pack, opts, notes)
     info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events))
     return frame, info, events, columns
+
+
+def _format_notes(path: Path, kind: str, opts: _Options, sheet: str | None) -> tuple[list[ReadEvent], list[ReadEvent]]:
+    """Events to put before (a name that does not fit the content) and after (options
+    that do not apply) a file's own reading events."""
+    file, suffix = str(path), path.suffix.lower()
+    before: list[ReadEvent] = []
+    after: list[ReadEvent] = []
+    workbook = kind in ("xlsx", "xls", "ods")
+    if kind == "text" and suffix in EXCEL_SUFFIXES:
+        before.append(ReadEvent(file, "format", f"扩展名为 {suffix}，但内容是文本表格，按文本读取", level="warning"))
+    elif workbook and suffix not in EXCEL_SUFFIXES:
+        before.append(ReadEvent(file, "format", f"扩展名为 {suffix or '（无）'}，但内容是 Excel 工作簿，按工作簿读取",
+                                level="warning"))
+    if opts.sheet is not None and not workbook:
+        after.append(ReadEvent(file, "option", "--sheet 只适用于 Excel 工作簿，已忽略"))
+    if opts.encoding is not None and kind != "text":
+        after.append(ReadEvent(file, "option", "--encoding 只适用于文本（CSV）文件，已忽略", sheet=sheet))
+    return before, after
 
 
 def _from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: _Options) -> _Raw:
@@ -509,10 +518,10 @@ def _unique_name(header: str, letter: str, taken: set[str]) -> str:
 
 
 def _assemble(
-    raw: _Raw, path: Path, pack: Pack, opts: _Options
+    raw: _Raw, path: Path, pack: Pack, opts: _Options, notes: tuple[list[ReadEvent], list[ReadEvent]]
 ) -> tuple[pl.LazyFrame, int, int, list[ColumnMap], list[ReadEvent]]:
     file = str(path)
-    events = list(raw.events)
+    events = [*notes[0], *raw.events, *notes[1]]
     group_expr, group_event = _group_column(raw, path, pack, opts)
     if group_event is not None:
         events.append(group_event)

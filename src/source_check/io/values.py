@@ -6,10 +6,11 @@ All functions build polars expressions; nothing loops over rows in Python.
   ideographic space and the no-break space) stripped, empty text and the pack's
   ``na_values`` made null;
 * numbers (``int``/``float`` fields): full-width digits and punctuation made ASCII,
-  the Unicode minus made ``-``, thousands separators (``,`` ``，`` and spaces between
-  groups of three digits) removed;
-* codes (``str`` fields with a format, code list or pattern): full-width made ASCII,
-  a number written by a program as ``310107005.0`` made ``310107005``;
+  the Unicode minus made ``-``, thousands separators (``,`` ``，``, spaces, ``'``) removed
+  wherever they are, as the engine already removes commas;
+* codes (``str`` fields with a format, code list, pattern, the key or the group):
+  full-width made ASCII, a trailing ``.0`` (``310107005.0``, as a program writes a
+  number) removed;
 * dates: full-width made ASCII; from Excel, a serial day number (``45293``) made a date.
 
 Free text (names, addresses) keeps its full-width punctuation: ``（集团）`` is how
@@ -27,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -62,80 +64,102 @@ NOTE_MARKERS = (
 )
 
 
+_SPACE_CLASS = "[\\s" + "".join(ZERO_WIDTH) + "]"
+_STRIP = " \t\r\n\v\f\u3000\u00a0\u2009\u202f" + "".join(ZERO_WIDTH)
+
+
 def _marker_regex(markers: Sequence[str]) -> str:
-    return "^(?:" + "|".join(markers) + ")"
+    """Cell text starting with a marker, spaces allowed around and inside (``合 计``)."""
+    spaced = ["\\s*".join(re.escape(ch) for ch in m) for m in markers]
+    return f"^{_SPACE_CLASS}*(?:" + "|".join(spaced) + ")"
+
+
+_BLANK = f"^{_SPACE_CLASS}*$"
+_TOTAL, _NOTE, _EITHER = _marker_regex(TOTAL_MARKERS), _marker_regex(NOTE_MARKERS), _marker_regex(
+    TOTAL_MARKERS + NOTE_MARKERS)
+
+
+#: Thousands separators, removed anywhere in a number (as the engine removes commas).
+_SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f", "'")
+
+
+# Each clean-up below references its input once (``replace`` rather than
+# ``when(…).then(…).otherwise(s)``): nested conditionals copy the whole expression
+# tree at every level, and polars then evaluates every copy.
+
+
+def _null_if(s: pl.Expr, values: Sequence[str]) -> pl.Expr:
+    return s.replace(["", *values], None)
+
+
+def _ascii_text(text: str) -> str:
+    return "".join(FULLWIDTH.get(ch, ch) for ch in text if ch not in ZERO_WIDTH).strip(_STRIP)
 
 
 def clean_text(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
-    """Zero-width characters removed, stripped; empty text and ``na_values`` → null."""
-    s = x.cast(pl.String).str.replace_many(list(ZERO_WIDTH), [""] * len(ZERO_WIDTH)).str.strip_chars()
-    return pl.when((s == "") | s.is_in(list(na_values))).then(None).otherwise(s)
+    """Stripped of surrounding spaces and zero-width characters; empty text and
+    ``na_values`` → null."""
+    return _null_if(x.cast(pl.String).str.strip_chars(_STRIP), na_values)
 
 
-def _halfwidth(s: pl.Expr) -> pl.Expr:
-    return s.str.replace_many(list(FULLWIDTH), list(FULLWIDTH.values()))
+def _ascii(x: pl.Expr, drop: Sequence[str] = ()) -> pl.Expr:
+    """Full-width forms made ASCII, zero-width characters (and ``drop``) removed, in one pass."""
+    mapping = {**FULLWIDTH, **dict.fromkeys(ZERO_WIDTH, "")}
+    mapping = {k: ("" if v in drop else v) for k, v in mapping.items()} | dict.fromkeys(drop, "")
+    return x.cast(pl.String).str.strip_chars(_STRIP).str.replace_many(list(mapping), list(mapping.values()))
+
+
+def _na_both(na_values: Sequence[str]) -> list[str]:
+    """``na_values`` as written and as they read once made ASCII (``－`` → ``-``)."""
+    return list(dict.fromkeys([*na_values, *(_ascii_text(v) for v in na_values)]))
 
 
 def clean_number(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
     """Text of a number as a program reads it: ASCII, no thousands separators."""
-    s = _halfwidth(clean_text(x, na_values)).str.strip_chars()
-    grouped = r"^[+-]?\d{1,3}(?:[ \u00a0\u2009\u202f']\d{3})+(?:\.\d+)?$"
-    s = pl.when(s.str.contains(grouped)).then(s.str.replace_all(r"[ \u00a0\u2009\u202f']", "")).otherwise(s)
-    s = s.str.replace_all(",", "", literal=True)
-    return pl.when(s.is_in(list(na_values)) | (s == "")).then(None).otherwise(s)
+    return _null_if(_ascii(x, _SEPARATORS), _na_both(na_values))
 
 
 def clean_code(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
     """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``."""
-    s = _halfwidth(clean_text(x, na_values)).str.strip_chars()
-    s = pl.when(s.str.contains(r"^\d+\.0+$")).then(s.str.replace(r"\.0+$", "")).otherwise(s)
-    return pl.when(s.is_in(list(na_values)) | (s == "")).then(None).otherwise(s)
+    return _null_if(_ascii(x).str.strip_chars(_STRIP).str.replace(r"\.0+$", ""), _na_both(na_values))
 
 
 def clean_date(x: pl.Expr, na_values: Sequence[str], *, excel: bool = False) -> pl.Expr:
     """A date's text: ASCII; from Excel, a serial day number becomes ``YYYY-MM-DD``."""
-    s = _halfwidth(clean_text(x, na_values)).str.strip_chars()
+    s = _null_if(_ascii(x).str.strip_chars(_STRIP), _na_both(na_values))
     if excel:
         serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
         as_date = (pl.date(1899, 12, 30) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
         s = pl.when(serial.is_between(20000, 80000)).then(as_date).otherwise(s)
-    return pl.when(s.is_in(list(na_values)) | (s == "")).then(None).otherwise(s)
+    return s
 
 
 def blank_cell(x: pl.Expr) -> pl.Expr:
     """True when a cell is empty, whitespace or zero-width characters only."""
-    s = x.cast(pl.String).str.replace_many(list(ZERO_WIDTH), [""] * len(ZERO_WIDTH)).str.strip_chars()
-    return s.is_null() | (s == "")
+    return x.is_null() | x.cast(pl.String).str.contains(_BLANK)
 
 
 def skip_reason(cells: Sequence[pl.Expr], key_cells: Sequence[pl.Expr]) -> pl.Expr:
     """Why a row is not a record: ``"blank"``, ``"total"``, ``"note"`` or null (a record).
 
     A total or note row is one whose key cells are empty (or hold the marker itself) and
-    that has a cell starting with a marker (合计, 说明…); without key columns, its first
-    non-empty cell must start with one.
+    that has a cell starting with a marker (合计, 说明…; the first such cell decides);
+    without key columns, its first non-empty cell must start with one. Only anchored
+    regular expressions are used: no cell is copied.
     """
     if not cells:
         return pl.lit(None, dtype=pl.String)
-    texts = [
-        pl.when(blank_cell(c)).then(None).otherwise(c.cast(pl.String).str.replace_all(r"\s", ""))
-        for c in cells
-    ]
-    blank = pl.all_horizontal([t.is_null() for t in texts])
-    total_re, note_re = _marker_regex(TOTAL_MARKERS), _marker_regex(NOTE_MARKERS)
-    either_re = _marker_regex(TOTAL_MARKERS + NOTE_MARKERS)
+    texts = [c.cast(pl.String) for c in cells]
+    blank = pl.all_horizontal([blank_cell(t) for t in texts])
     if key_cells:
-        keys = [
-            pl.when(blank_cell(k)).then(None).otherwise(k.cast(pl.String).str.replace_all(r"\s", ""))
-            for k in key_cells
-        ]
-        no_key = pl.all_horizontal([k.is_null() | k.str.contains(either_re) for k in keys])
-        total = no_key & pl.any_horizontal([t.str.contains(total_re).fill_null(False) for t in texts])
-        note = no_key & pl.any_horizontal([t.str.contains(note_re).fill_null(False) for t in texts])
+        no_key = pl.all_horizontal([blank_cell(k) | k.cast(pl.String).str.contains(_EITHER) for k in key_cells])
+        first = pl.coalesce([pl.when(t.str.contains(_EITHER)).then(t) for t in texts])
+        total = no_key & first.str.contains(_TOTAL).fill_null(False)
+        note = no_key & first.str.contains(_NOTE).fill_null(False)
     else:
-        first = pl.coalesce(texts)
-        total = first.str.contains(total_re).fill_null(False)
-        note = first.str.contains(note_re).fill_null(False)
+        first = pl.coalesce([pl.when(blank_cell(t)).then(None).otherwise(t) for t in texts])
+        total = first.str.contains(_TOTAL).fill_null(False)
+        note = first.str.contains(_NOTE).fill_null(False)
     return (
         pl.when(blank).then(pl.lit("blank"))
         .when(total).then(pl.lit("total"))
