@@ -24,6 +24,7 @@ False
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from .errors import InputError
 from .io.reader import read_submission
 from .pack.loader import load_pack
 from .pack.model import Pack
-from .result import CheckResult
+from .result import CheckResult, InputInfo
 
 __all__ = ["as_lazyframe", "check"]
 
@@ -60,6 +61,23 @@ def _is_paths(data: object) -> bool:
     return isinstance(data, (list, tuple)) and bool(data) and all(isinstance(d, (str, Path)) for d in data)
 
 
+def _frame(pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any]) -> pl.LazyFrame:
+    if _is_paths(data):
+        submission = read_submission(data, pack, **options)
+        inputs.extend(submission.inputs)
+        return submission.frame
+    return as_lazyframe(data, what)
+
+
+def _frames(
+    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any]
+) -> pl.LazyFrame | dict[str, pl.LazyFrame]:
+    """One LazyFrame, or one per form (``{"103": ..., "102": ...}``) for a multi-form pack."""
+    if isinstance(data, Mapping):
+        return {str(form): _frame(pack, d, f"{what}（{form}表）", inputs, options) for form, d in data.items()}
+    return _frame(pack, data, what, inputs, options)
+
+
 def check(
     data: DataLike,
     pack: Pack | str | Path,
@@ -76,7 +94,8 @@ def check(
         The submission: a polars DataFrame or LazyFrame (a LazyFrame over files is
         collected with the streaming engine), a pandas DataFrame, or a path (or list
         of paths) to Excel/CSV/parquet files read with
-        :func:`~source_check.io.read_submission` (``read_options`` go to it).
+        :func:`~source_check.io.read_submission` (``read_options`` go to it). For a
+        multi-form pack (``forms:``), a mapping from form name to any of these.
     pack
         A loaded :class:`~source_check.pack.model.Pack`, a path to a pack YAML file, or
         the name of a shipped pack (``"labor-102"``).
@@ -90,18 +109,10 @@ def check(
     clock = time.perf_counter()
     if not isinstance(pack, Pack):
         pack = load_pack(pack)
-    inputs = []
-    if _is_paths(data):
-        submission = read_submission(data, pack, **read_options)
-        lf, inputs = submission.frame, submission.inputs
-    else:
-        lf = as_lazyframe(data)
-    prev: pl.LazyFrame | None = None
-    if previous is not None:
-        prev = read_submission(previous, pack, **read_options).frame if _is_paths(previous) else as_lazyframe(
-            previous, "上期数据"
-        )
-    result = run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
+    inputs: list[InputInfo] = []
+    current = _frames(pack, data, "输入数据", inputs, read_options)
+    prev = _frames(pack, previous, "上期数据", [], read_options) if previous is not None else None
+    result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule)
     result.inputs = inputs
     result.meta.update(
         started=started.isoformat(timespec="seconds"),

@@ -52,9 +52,25 @@ def print_summary(result: CheckResult) -> None:
         console.print(f"[dim]未执行 {s.rule_id}：{s.reason}[/]")
 
 
+def _inputs(files: list[Path]) -> list[Path] | dict[str, list[Path]]:
+    """Plain paths, or ``FORM=PATH`` arguments grouped by form for a multi-form pack."""
+    tagged = [str(f) for f in files if "=" in str(f) and not Path(str(f)).exists()]
+    if not tagged:
+        return list(files)
+    if len(tagged) != len(files):
+        raise InputError("多表核查时每个文件都要写成 报表=路径（如 103=财务.xlsx 102=从业.xlsx）")
+    out: dict[str, list[Path]] = {}
+    for item in tagged:
+        form, _, path = item.partition("=")
+        out.setdefault(form.strip(), []).append(Path(path))
+    return out
+
+
 @app.command("check")
 def check_cmd(
-    files: list[Path] = typer.Argument(..., help="要核查的 Excel/CSV/parquet 文件"),
+    files: list[Path] = typer.Argument(
+        ..., help="要核查的 Excel/CSV/parquet 文件；多表规则包写成 报表=路径（如 103=财务.xlsx）"
+    ),
     pack: str = typer.Option(..., "--pack", "-p", help="规则包文件路径或内置规则包名称（如 labor-102）"),
     previous: list[Path] | None = typer.Option(None, "--previous", help="上期数据文件（用于历史比较规则）"),
     group: str | None = typer.Option(None, "--group", help="文件中没有街镇列时，指定街镇代码"),
@@ -78,7 +94,7 @@ def check_cmd(
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(sorted(WRITERS))}）")
     options: dict[str, Any] = {k: v for k, v in {"group": group, "group_from_filename": group_from_filename, "sheet": sheet,
                                   "encoding": encoding}.items() if v is not None}
-    result = run(list(files), pack, previous=list(previous) if previous else None, **options)
+    result = run(_inputs(files), pack, previous=_inputs(previous) if previous else None, **options)
     result.meta["fail_on"] = fail_on
     if out == "-":
         write_json(result, sys.stdout)

@@ -10,6 +10,8 @@ built from them rule by rule with vectorised expressions, never row by row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from ..errors import InputError, SourceCheckError
@@ -18,7 +20,7 @@ from ..pack.model import Pack
 from ..result import CheckResult, SkippedRule
 from .compile import PROVENANCE, PackPlan, status_name
 
-__all__ = ["build_plan", "run_check"]
+__all__ = ["build_plan", "combine_forms", "run_check"]
 
 ROW = "__row"
 
@@ -28,6 +30,49 @@ def _require_columns(pack: Pack, schema: pl.Schema, what: str) -> None:
     if missing:
         labels = "、".join(f"{pack.label(k)}（{k}）" for k in missing)
         raise InputError(f"{what}缺少主键列：{labels}")
+
+
+Frames = pl.LazyFrame | Mapping[str, pl.LazyFrame]
+
+
+def combine_forms(pack: Pack, data: Frames, what: str = "本期数据") -> pl.LazyFrame:
+    """One frame from the inputs of a multi-form pack, left-joined on the key from the first form.
+
+    A single-form pack takes a LazyFrame (or a one-entry mapping).
+    """
+    if isinstance(data, pl.LazyFrame):
+        if pack.forms and len(pack.forms) > 1:
+            raise InputError(f"规则包 {pack.id} 需要多张报表的数据：{', '.join(pack.forms)}（请按报表分别提供）")
+        return data
+    if not pack.forms:
+        if len(data) == 1:
+            return next(iter(data.values()))
+        raise InputError(f"规则包 {pack.id} 只核查一张报表，却提供了 {len(data)} 份数据：{', '.join(data)}")
+    missing = [f for f in pack.forms if f not in data]
+    unknown = [f for f in data if f not in pack.forms]
+    if missing or unknown:
+        raise InputError(
+            f"{what}与规则包 {pack.id} 的报表不符：需要 {', '.join(pack.forms)}"
+            + (f"，缺少 {', '.join(missing)}" if missing else "")
+            + (f"，多出 {', '.join(unknown)}" if unknown else "")
+        )
+    base = data[pack.forms[0]]
+    for form in pack.forms[1:]:
+        other = data[form]
+        schema = other.collect_schema()
+        _require_columns(pack, schema, f"{what}（{form}表）")
+        wanted = [f for f in pack.form_fields(form) if f in schema]
+        keys = [pl.col(k).cast(pl.String).str.strip_chars().alias(k) for k in pack.key]
+        right = (
+            other.select(*keys, *wanted)
+            .filter(pl.all_horizontal([pl.col(k).is_not_null() for k in pack.key]))
+            .unique(subset=pack.key, keep="first", maintain_order=True)
+        )
+        base_schema = base.collect_schema()
+        _require_columns(pack, base_schema, f"{what}（{pack.forms[0]}表）")
+        clash = [f for f in wanted if f in base_schema]
+        base = base.drop(clash).with_columns(keys).join(right, on=pack.key, how="left", maintain_order="left")
+    return base
 
 
 def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -52,11 +97,13 @@ def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyF
 
 
 def build_plan(
-    pack: Pack, data: pl.LazyFrame, previous: pl.LazyFrame | None = None
+    pack: Pack, data: Frames, previous: Frames | None = None
 ) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
     """The fused plan and its three sinks: counts, group units, failing rows."""
     plan = PackPlan(pack, has_previous=previous is not None)
-    status = _prepared(pack, plan, data, previous).with_columns(plan.status_exprs())
+    current = combine_forms(pack, data)
+    prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
+    status = _prepared(pack, plan, current, prev).with_columns(plan.status_exprs())
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
         pl.len().alias("__rows"),
@@ -124,8 +171,8 @@ def _empty_findings(pack: Pack, schema: pl.Schema, prov_cols: list[str]) -> pl.D
 
 def run_check(
     pack: Pack,
-    data: pl.LazyFrame,
-    previous: pl.LazyFrame | None = None,
+    data: Frames,
+    previous: Frames | None = None,
     *,
     max_findings_per_rule: int | None = None,
 ) -> CheckResult:

@@ -250,7 +250,7 @@ def _collect(
         return  # a diamond: the same parent reached twice is merged once
     merged.files.append(f)
     spec = f.spec
-    for name in ("pack", "title", "version", "key", "group", "period", "na_values"):
+    for name in ("pack", "title", "version", "key", "group", "period", "na_values", "forms"):
         if name in spec.model_fields_set:
             merged.spec[name] = getattr(spec, name)
     for fid, fspec in spec.fields.items():
@@ -459,6 +459,13 @@ def _field_issues(merged: _Merged, issues: list[Issue]) -> None:
 def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
     top = merged.files[-1]
     spec = merged.spec
+    forms = spec.get("forms") or []
+    for fid, (fspec, pos) in merged.fields.items():
+        if fspec.form is not None and fspec.form not in forms:
+            issues.append(Issue(f"字段 '{fid}' 的 form '{fspec.form}' 不在 forms 列表 {forms} 中", pos,
+                                hint=_suggest(fspec.form, forms)))
+    if forms and not spec.get("key"):
+        issues.append(Issue("多表规则包（forms）必须设置 key，用于连接各表", top.doc.position(("forms",))))
     for i, k in enumerate(spec.get("key") or []):
         if k not in merged.fields:
             issues.append(Issue(f"key 引用了未知字段 '{k}'", top.doc.position(("key", i)),
@@ -569,6 +576,7 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
         scoring=ScoringSpec.model_validate(merged.scoring),
         tests=tests,
         na_values=tuple(spec.get("na_values") or DEFAULT_NA_VALUES),
+        forms=list(spec.get("forms") or []),
         files=[str(f.path) for f in merged.files],
         sha256=digest.hexdigest(),
         path=str(top.path),
