@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/python -m source_check.demo demo-out
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

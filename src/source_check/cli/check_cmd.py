@@ -92,8 +92,8 @@ def check_cmd(
     unknown = [f for f in wanted if f not in WRITERS]
     if unknown:
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(sorted(WRITERS))}）")
-    options: dict[str, Any] = {k: v for k, v in {"group": group, "group_from_filename": group_from_filename, "sheet": sheet,
-                                  "encoding": encoding}.items() if v is not None}
+    given = {"group": group, "group_from_filename": group_from_filename, "sheet": sheet, "encoding": encoding}
+    options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     result = run(_inputs(files), pack, previous=_inputs(previous) if previous else None, **options)
     result.meta["fail_on"] = fail_on
     if out == "-":
