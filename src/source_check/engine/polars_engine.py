@@ -14,6 +14,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from ..detectors import run_detectors
+from ..detectors.base import GROUP
 from ..errors import InputError, SourceCheckError
 from ..expr.polars_compile import prev_name
 from ..pack.model import Pack
@@ -115,7 +117,15 @@ def build_plan(
     units = status.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
     any_fail = pl.any_horizontal([(~pl.col(n)).fill_null(False) for n in names]) if names else pl.lit(False)
     failing = status.filter(any_fail)
-    return plan, status, [counts, units, failing]
+    sinks = [counts, units, failing]
+    if pack.detectors:
+        extra = [c for c in ("name", *PROVENANCE) if c in status.collect_schema() and c not in pack.key]
+        prev_cols = [prev_name(f) for f in plan.detector_fields] if previous is not None else []
+        sinks.append(status.select(
+            ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
+            *prev_cols, *extra,
+        ))
+    return plan, status, sinks
 
 
 def _findings(pack: Pack, plan: PackPlan, failing: pl.DataFrame, cap: int | None) -> pl.DataFrame:
@@ -179,11 +189,13 @@ def run_check(
     """Evaluate ``pack`` over ``data`` (and ``previous``) and summarise."""
     plan, _, sinks = build_plan(pack, data, previous)
     try:
-        counts, units, failing = pl.collect_all(sinks, engine="streaming")
+        collected = pl.collect_all(sinks, engine="streaming")
     except pl.exceptions.ColumnNotFoundError as exc:
         raise InputError(f"输入缺少列：{str(exc).splitlines()[0]}") from None
     except pl.exceptions.PolarsError as exc:
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
+    counts, units, failing = collected[:3]
+    detected = run_detectors(pack, collected[3], previous is not None) if pack.detectors else None
 
     n_rows = int(counts["__rows"][0])
     rule_rows = []
@@ -199,7 +211,10 @@ def run_check(
             "rule_id": rule.id, "title": rule.title, "level": rule.level, "dimension": rule.dimension,
             "kind": rule.kind, "items": 0, "passes": 0, "fails": 0, "na": 0, "skipped": True,
         })
-    order = {r.id: i for i, r in enumerate(pack.all_rules)}
+    if detected is not None:
+        rule_rows.extend(detected.rule_rows)
+    ids = [r.id for r in pack.all_rules] + [d.id for d in pack.detectors]
+    order = {rid: i for i, rid in enumerate(ids)}
     rules = pl.DataFrame(rule_rows, schema={
         "rule_id": pl.String, "title": pl.String, "level": pl.String, "dimension": pl.String,
         "kind": pl.String, "items": pl.Int64, "passes": pl.Int64, "fails": pl.Int64, "na": pl.Int64,
@@ -207,12 +222,23 @@ def run_check(
     }).sort(pl.col("rule_id").replace_strict(order, return_dtype=pl.Int64))
 
     findings = _findings(pack, plan, failing, max_findings_per_rule)
+    if detected is not None and not detected.unit_findings.is_empty():
+        unit = detected.unit_findings
+        if max_findings_per_rule is not None:
+            unit = unit.group_by("rule_id", maintain_order=True).head(max_findings_per_rule)
+        findings = pl.concat([findings, unit.select([c for c in findings.columns if c in unit.columns])],
+                             how="diagonal_relaxed")
     findings = findings.sort(["row", pl.col("rule_id").replace_strict(order, default=10**9, return_dtype=pl.Int64)])
     groups = _groups(pack, plan, units, failing)
     skipped = [SkippedRule(r.id, "未提供上期数据，历史比较规则未执行") for r in plan.skipped]
+    if detected is not None:
+        skipped += [
+            SkippedRule(r["rule_id"], "未提供上期数据，该检测未执行") for r in detected.rule_rows if r["skipped"]
+        ]
     return CheckResult(
         pack_id=pack.id, pack_title=pack.title, pack_version=pack.version, pack_sha256=pack.sha256,
         key=list(pack.key), findings=findings, rules=rules, groups=groups, skipped=skipped, rows=n_rows,
+        anomalies=detected.anomalies if detected is not None else None,
     )
 
 

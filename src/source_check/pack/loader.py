@@ -266,7 +266,9 @@ def _collect(
         for _, pos in plist:
             issues.append(Issue("history 规则缺少 check 或 balance", pos, rid))
     for i, det in enumerate(spec.detectors):
-        merged.detectors[det.id] = (det, f.doc.position(("detectors", i)))
+        pos = f.doc.position(("detectors", i))
+        merged.locs[pos] = (f.doc, ("detectors", i))
+        merged.detectors[det.id] = (det, pos)
     if spec.scoring is not None:
         merged.scoring.update(spec.scoring.model_dump(exclude_unset=True))
     merged.disable.update(spec.disable)
@@ -477,6 +479,40 @@ def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
                                 hint=_suggest(value, merged.fields)))
 
 
+def _detector_issues(merged: _Merged, issues: list[Issue], rule_ids: set[str]) -> None:
+    from ..detectors import DETECTORS
+
+    for did, (det, pos) in merged.detectors.items():
+        if did in merged.disable:
+            continue
+        if did in rule_ids:
+            issues.append(Issue("检测器编号与规则编号重复", pos, did))
+        kind = DETECTORS.get(det.kind)
+        if kind is None:
+            issues.append(Issue(f"未知的检测器类型 '{det.kind}'", pos, did,
+                                _suggest(det.kind, DETECTORS) or "可用：" + ", ".join(sorted(DETECTORS))))
+            continue
+        try:
+            params = kind.params.model_validate(det.model_extra or {})
+        except ValidationError as exc:
+            doc, path = merged.locs.get(pos, (None, ()))
+            allowed = [*kind.params.model_fields, "id", "kind", "level", "title"]
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                where = doc.position((*path, *loc), key=err["type"] == "extra_forbidden") if doc else pos
+                if err["type"] == "extra_forbidden":
+                    issues.append(Issue(f"检测器 {det.kind} 没有参数 '{loc[-1]}'", where, did,
+                                        _suggest(str(loc[-1]), allowed)))
+                elif err["type"] == "missing":
+                    issues.append(Issue(f"检测器 {det.kind} 缺少参数 '{loc[-1]}'", where, did))
+                else:
+                    issues.append(Issue(f"检测器参数 '{'.'.join(map(str, loc))}' 无效：{err['msg']}", where, did))
+            continue
+        for name in kind.fields(params):
+            if name not in merged.fields:
+                issues.append(Issue(f"检测器引用了未知字段 '{name}'", pos, did, _suggest(name, merged.fields)))
+
+
 def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTest]:
     out: list[PackTest] = []
     for i, t in enumerate(f.spec.tests):
@@ -553,6 +589,7 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
 
     _field_issues(merged, issues)
     _structure_issues(merged, issues)
+    _detector_issues(merged, issues, {*generated_ids, *merged.rules, *merged.history})
     tests = _tests(top, issues, merged.fields)
     spec = merged.spec
     digest = hashlib.sha256()
