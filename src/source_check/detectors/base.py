@@ -116,7 +116,7 @@ class DetectorKind(Generic[P]):
     kind: str
     params: type[P]
     run: Callable[[DetectorContext, P], DetectorOutput]
-    fields: Callable[[P], list[str]]
+    fields: Callable[[P, Pack], list[str]]
     title: str
     needs_previous: bool = False
 
@@ -129,13 +129,15 @@ def detector(
     params: type[P],
     *,
     title: str,
-    fields: Callable[[P], list[str]],
+    fields: Callable[[P, Pack], list[str]],
     needs_previous: bool = False,
 ) -> Callable[[Callable[[DetectorContext, P], DetectorOutput]], Callable[[DetectorContext, P], DetectorOutput]]:
     """Register a detector function under ``kind`` (decorator).
 
-    ``fields`` names the pack fields the detector reads for given parameters, so the
-    loader can check them and the engine can collect them.
+    ``fields(params, pack)`` names the pack fields the detector reads, so the loader can
+    check them and the engine can collect them (with their previous-period values when
+    previous data is given). A detector that re-checks rules after a correction may
+    name the fields those rules read.
     """
 
     def register(fn: Callable[[DetectorContext, P], DetectorOutput]) -> Callable[[DetectorContext, P], DetectorOutput]:

@@ -51,7 +51,7 @@ def detector_fields(pack: Pack) -> list[str]:
     names: list[str] = []
     for spec in pack.detectors:
         if spec.kind in DETECTORS:
-            names.extend(DETECTORS[spec.kind].fields(detector_params(spec)))
+            names.extend(DETECTORS[spec.kind].fields(detector_params(spec), pack))
     for k in pack.key:
         if k in names:
             names.remove(k)
@@ -110,7 +110,7 @@ def run_detectors(pack: Pack, frame: pl.DataFrame, has_previous: bool) -> Detect
             pl.lit(None, dtype=pl.String).alias("values"), pl.lit(None, dtype=pl.Float64).alias("suggested"),
         ))
         # items are (record, field) pairs, so passes + fails + na = items as for rules
-        items = 0 if skipped else frame.height * max(len(kind.fields(detector_params(spec))), 1)
+        items = 0 if skipped else frame.height * max(len(kind.fields(detector_params(spec), pack)), 1)
         rule_rows.append({
             "rule_id": spec.id, "title": spec.title or kind.title, "level": level, "dimension": "plausibility",
             "kind": "detector", "items": items, "passes": items - out.units.height, "fails": out.units.height,

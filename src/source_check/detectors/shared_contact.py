@@ -36,7 +36,7 @@ class SharedContactParams(DetectorParams):
     "shared_contact",
     SharedContactParams,
     title="同一填表人/电话/地址对应多家单位（代填代报疑点）",
-    fields=lambda p: list(p.fields),
+    fields=lambda p, pack: list(p.fields),
 )
 def shared_contact(ctx: DetectorContext, params: SharedContactParams) -> DetectorOutput:
     """Flag units whose contact value is shared by at least ``min_units`` units."""

@@ -508,7 +508,10 @@ def _detector_issues(merged: _Merged, issues: list[Issue], rule_ids: set[str]) -
                 else:
                     issues.append(Issue(f"检测器参数 '{'.'.join(map(str, loc))}' 无效：{err['msg']}", where, did))
             continue
-        for name in kind.fields(params):
+        probe = Pack(id="", title="", version="", key=list(merged.spec.get("key") or []), group=None, period=None,
+                     params={}, codelists={}, fields={k: v[0] for k, v in merged.fields.items()}, rules=[],
+                     history=[], detectors=[], scoring=ScoringSpec(), tests=[])
+        for name in kind.fields(params, probe):
             if name not in merged.fields:
                 issues.append(Issue(f"检测器引用了未知字段 '{name}'", pos, did, _suggest(name, merged.fields)))
 
