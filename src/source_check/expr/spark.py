@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -66,6 +67,10 @@ def _literal(value: object) -> exp.Expression:
     return exp.Literal.number(value)
 
 
+def _parse(text: str, read: str = "spark") -> exp.Expression:
+    return cast(exp.Expression, sqlglot.parse_one(text, read=read))
+
+
 def _spark(node: exp.Expression) -> str:
     return node.sql(dialect="spark")
 
@@ -92,19 +97,19 @@ def to_spark_sql(parsed: ParsedExpr, scope: Scope, codelists: Mapping[str, list[
         if name in ("uscc_valid", "orgcode_valid"):
             x = f"CAST({_spark(args[0])} AS STRING)"
             text = _uscc_sql(x) if name == "uscc_valid" else _orgcode_sql(x)
-            return sqlglot.parse_one(text, read="spark")
+            return _parse(text, read="spark")
         if name == "format_valid":
             spec = FORMATS.get(str(args[1].name))
             x = f"CAST({_spark(args[0])} AS STRING)"
             if spec is None:
                 return exp.Null()
             if spec.name == "uscc":
-                return sqlglot.parse_one(_uscc_sql(x), read="spark")
+                return _parse(_uscc_sql(x), read="spark")
             if spec.name == "orgcode":
-                return sqlglot.parse_one(_orgcode_sql(x), read="spark")
-            return sqlglot.parse_one(f"{x} RLIKE '{spec.regex}'", read="spark")
+                return _parse(_orgcode_sql(x), read="spark")
+            return _parse(f"{x} RLIKE '{spec.regex}'", read="spark")
         if name in SPARK_TEMPLATES:
-            return sqlglot.parse_one(SPARK_TEMPLATES[name].format(x=_spark(args[0])), read="spark")
+            return _parse(SPARK_TEMPLATES[name].format(x=_spark(args[0])), read="spark")
         return node
 
     tree = parsed.ast.copy().transform(rewrite)
