@@ -66,7 +66,7 @@ def test_junit_golden_and_structure(sample_result):
     warned = next(c for c in cases if c.get("name", "").startswith("102-04 "))
     assert warned.find("failure") is None and "102-04" in (warned.findtext("system-out") or "")
     assert int(suite.get("failures", "0")) == len(failed)
-    assert len(suite.findall("testcase/skipped")) == 3  # history rules without previous data
+    assert len(suite.findall("testcase/skipped")) == len(sample_result.skipped) >= 3  # history rules, no previous
 
 
 def test_junit_fail_on_warning_turns_warnings_into_failures(sample_result):
