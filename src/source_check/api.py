@@ -24,6 +24,7 @@ False
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +38,7 @@ from .io.damage import with_read_checks
 from .io.reader import read_submission
 from .pack.loader import load_pack
 from .pack.model import Pack
-from .result import CheckResult
+from .result import CheckResult, InputInfo
 
 __all__ = ["as_lazyframe", "check"]
 
@@ -62,12 +63,35 @@ def _is_paths(data: object) -> bool:
     return isinstance(data, (list, tuple)) and bool(data) and all(isinstance(d, (str, Path)) for d in data)
 
 
+def _frame(
+    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any], opened: ExitStack,
+    form: str | None = None,
+) -> pl.LazyFrame:
+    if _is_paths(data):
+        # a submission read from non-UTF-8 text scans a temporary copy: closed after the run
+        submission = opened.enter_context(read_submission(data, pack, form=form, **options))
+        inputs.extend(submission.inputs)
+        return submission.frame
+    return as_lazyframe(data, what)
+
+
+def _frames(
+    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any], opened: ExitStack
+) -> pl.LazyFrame | dict[str, pl.LazyFrame]:
+    """One LazyFrame, or one per form (``{"103": ..., "102": ...}``) for a multi-form pack."""
+    if isinstance(data, Mapping):
+        return {str(form): _frame(pack, d, f"{what}（{form}表）", inputs, options, opened, str(form))
+                for form, d in data.items()}
+    return _frame(pack, data, what, inputs, options, opened)
+
+
 def check(
     data: DataLike,
     pack: Pack | str | Path,
     previous: DataLike | None = None,
     *,
     max_findings_per_rule: int | None = None,
+    explanations: pl.DataFrame | None = None,
     **read_options: Any,
 ) -> CheckResult:
     """Run a rule pack over a submission.
@@ -79,7 +103,8 @@ def check(
         collected with the streaming engine), a pandas DataFrame, or a path (or list
         of paths) to Excel/CSV/parquet files read with
         :func:`~source_check.io.read_submission` (``read_options`` go to it:
-        ``group``, ``group_from_filename``, ``sheet``, ``encoding``).
+        ``group``, ``group_from_filename``, ``sheet``, ``encoding``). For a multi-form
+        pack (``forms:``), a mapping from form name to any of these.
     pack
         A loaded :class:`~source_check.pack.model.Pack`, a path to a pack YAML file, or
         the name of a shipped pack (``"labor-102"``).
@@ -87,7 +112,12 @@ def check(
         The previous period's data, for ``history`` rules (joined on the pack's key).
         Without it history rules are skipped and listed in ``result.skipped``.
     max_findings_per_rule
-        Keep at most this many findings per rule; counts in ``result.rules`` stay exact.
+        Keep at most this many findings per rule; counts in ``result.rules`` and scores
+        stay exact.
+    explanations
+        说明 for findings: a table with ``fingerprint`` and ``text`` (or the report's
+        ``指纹``/``说明`` columns). A warning whose text passes the explanation-quality
+        rule counts as explained; an error is never explained away.
 
     Codes that Excel turned into numbers (``9.13101E+17``, an industry code without its
     leading 0) are reported by the rules ``<field>.excel_damaged`` that
@@ -99,18 +129,12 @@ def check(
     if not isinstance(pack, Pack):
         pack = load_pack(pack)
     pack = with_read_checks(pack)  # <field>.excel_damaged: codes Excel turned into numbers
-    inputs = []
-    with ExitStack() as opened:  # submissions read from files hold temporary UTF-8 copies
-        if _is_paths(data):
-            submission = opened.enter_context(read_submission(data, pack, **read_options))
-            lf, inputs = submission.frame, submission.inputs
-        else:
-            lf = as_lazyframe(data)
-        prev: pl.LazyFrame | None = None
-        if previous is not None:
-            prev = opened.enter_context(read_submission(previous, pack, **read_options)).frame if _is_paths(
-                previous) else as_lazyframe(previous, "上期数据")
-        result = run_check(pack, lf, prev, max_findings_per_rule=max_findings_per_rule)
+    inputs: list[InputInfo] = []
+    with ExitStack() as opened:
+        current = _frames(pack, data, "输入数据", inputs, read_options, opened)
+        prev = _frames(pack, previous, "上期数据", [], read_options, opened) if previous is not None else None
+        result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
+                           explanations=explanations)
     result.inputs = inputs
     result.meta.update(
         started=started.isoformat(timespec="seconds"),

@@ -36,6 +36,8 @@ class TestOutcome:
     expected: tuple[str, ...]
     actual: tuple[str, ...]
     position: str = ""
+    #: Rules that were applicable and passed for at least one record of the example.
+    passing: tuple[str, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -78,15 +80,24 @@ def records_frame(pack: Pack, records: list[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema={f: pl.String for f in pack.fields})
 
 
+def _per_form(pack: Pack, frame: pl.DataFrame) -> pl.LazyFrame | dict[str, pl.LazyFrame]:
+    """Split a test's records into one frame per form for a multi-form pack."""
+    if not pack.forms:
+        return frame.lazy()
+    return {form: frame.select(*pack.key, *pack.form_fields(form)).lazy() for form in pack.forms}
+
+
 def run_one(pack: Pack, test: PackTest) -> TestOutcome:
-    data = records_frame(pack, test.rows)
-    previous = records_frame(pack, test.previous) if test.previous else None
-    result = run_check(pack, data.lazy(), previous.lazy() if previous is not None else None)
+    """Run one pack test."""
+    data = _per_form(pack, records_frame(pack, test.rows))
+    previous = _per_form(pack, records_frame(pack, test.previous)) if test.previous else None
+    result = run_check(pack, data, previous)
     failed = result.rules.filter(pl.col("fails") > 0)["rule_id"].to_list()
+    passing = result.rules.filter(pl.col("passes") > 0)["rule_id"].to_list()
     expected = tuple(dict.fromkeys(test.fails))
     actual = tuple(failed)
     return TestOutcome(test.name, set(expected) == set(actual), expected, actual,
-                       str(test.position) if test.position else "")
+                       str(test.position) if test.position else "", tuple(passing))
 
 
 def run_pack_tests(pack: Pack) -> list[TestOutcome]:

@@ -143,7 +143,7 @@ def test_cap_keeps_counts_exact(pack):
 
 def test_groups_summary(pack):
     groups = check(frame(), pack).groups
-    assert groups.select("group", "units", "units_error", "units_warning").rows() == [
+    assert groups.sort("group").select("group", "units", "units_error", "units_warning").rows() == [
         ("x", 2, 1, 1),
         ("y", 3, 1, 0),
     ]
@@ -182,3 +182,37 @@ def test_streaming_from_parquet(pack, tmp_path):
     pl.concat([frame()] * 1000).write_parquet(path)
     result = check(pl.scan_parquet(path), pack)
     assert result.rows == 5000 and counts(result, "R1") == (3000, 1000, 1000)
+
+
+CROSS = """\
+pack: x
+key: [k]
+forms: ["103", "102"]
+fields:
+  k: {required: true}
+  pay: {label: 应付职工薪酬, type: float, form: "103"}
+  wages: {label: 工资总额, type: float, form: "102"}
+rules:
+  - id: X-01
+    when: wages > 0
+    check: pay / wages BETWEEN 0.9 AND 1.8
+tests:
+  - {name: 比例正常, row: {k: a, pay: 100, wages: 100}}
+  - {name: 比例过低, row: {k: a, pay: 10, wages: 100}, fails: [X-01]}
+"""
+
+
+def test_multi_form_pack_joins_inputs_on_key():
+    from source_check import run_pack_tests
+
+    pack = load_pack_text(CROSS)
+    f103 = pl.DataFrame({"k": ["a", "b", "c"], "pay": [100.0, 10.0, 5.0], "name": ["甲", "乙", "丙"]})
+    f102 = pl.DataFrame({"k": ["b", "a", "z"], "wages": [100.0, 100.0, 1.0]})
+    result = check({"103": f103, "102": f102}, pack)
+    assert result.findings["k"].to_list() == ["b"]
+    assert counts(result, "X-01") == (1, 1, 1)  # c has no 102 record: not applicable
+    assert all(o.passed for o in run_pack_tests(pack))
+    with pytest.raises(InputError, match="缺少 102"):
+        check({"103": f103}, pack)
+    with pytest.raises(InputError, match="多张报表"):
+        check(f103, pack)

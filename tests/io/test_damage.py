@@ -103,3 +103,19 @@ def test_fields_that_are_not_codes_get_no_rule(labor):
     assert damage_for(labor, "period") is None  # format period: Excel keeps 202412 intact
     assert {r.id for r in with_read_checks(labor).rules} - {r.id for r in labor.rules} == {
         "credit_code.excel_damaged", "town_code.excel_damaged"}
+
+
+def test_unit_101_industry_code_typed_as_a_number_in_excel(xlsx):
+    pack = load_pack("unit-101")
+    example = {k: v for k, v in pack.tests[0].rows[0].items() if v is not None}
+    fields = list(example)
+    record = [str(example[f]) for f in fields]
+    record[fields.index("industry_code")] = 111  # a General cell: Excel keeps the number 111
+    path = xlsx({"101表": {"rows": [["2024年 调查单位基本情况"], [pack.label(f) for f in fields], record]}})
+    result = check(path, pack)
+    found = result.findings.filter(pl.col("rule_id").str.contains("industry|101-05"))
+    assert found.select("rule_id", "source_row", "message").rows() == [
+        ("industry_code.excel_damaged", 3, f"行业代码“111”疑似被Excel去掉了开头的0（应为“0111”）{FIX}"),
+    ]
+    rule = result.rules.filter(pl.col("rule_id") == "101-05").select("fails", "na").row(0)
+    assert rule == (0, 1)

@@ -106,6 +106,9 @@ class PackPlan:
         self.has_previous = has_previous
         self.active: list[Rule] = [r for r in pack.all_rules if r.kind != "history" or has_previous]
         self.skipped: list[Rule] = [r for r in pack.all_rules if r.kind == "history" and not has_previous]
+        from ..detectors.runner import detector_fields
+
+        self.detector_fields: list[str] = detector_fields(pack)
         self.compiler = PolarsCompiler(
             pack.scope(allow_prev=True),
             codelists={k: list(v.codes) for k, v in pack.codelists.items()},
@@ -138,9 +141,13 @@ class PackPlan:
         return out
 
     def prev_fields(self) -> list[str]:
+        """Fields whose previous-period value the plan needs (history rules, detectors, priority)."""
         names: set[str] = set()
         for r in self.active:
             names.update(r.prev_fields_read)
+        if self.has_previous:
+            names.update(self.detector_fields)
+            names.update(f for f in self.pack.scoring.priority_fields if f in self.pack.fields)
         return sorted(names)
 
     # --- statuses -------------------------------------------------------------------

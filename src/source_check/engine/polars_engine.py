@@ -10,17 +10,24 @@ built from them rule by rule with vectorised expressions, never row by row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
+from ..detectors import run_detectors
+from ..detectors.base import GROUP
 from ..errors import InputError, SourceCheckError
 from ..expr.polars_compile import prev_name
 from ..pack.model import Pack
 from ..result import CheckResult, SkippedRule
+from ..scoring import SCORE_NOTES, ScoringConfig, priority_expr
+from .assemble import all_pairs, annotate_findings, group_summary, mark_explained
 from .compile import PROVENANCE, PackPlan, status_name
 
-__all__ = ["build_plan", "run_check"]
+__all__ = ["build_plan", "combine_forms", "run_check"]
 
 ROW = "__row"
+PRIORITY = "__priority"
 
 
 def _require_columns(pack: Pack, schema: pl.Schema, what: str) -> None:
@@ -28,6 +35,49 @@ def _require_columns(pack: Pack, schema: pl.Schema, what: str) -> None:
     if missing:
         labels = "、".join(f"{pack.label(k)}（{k}）" for k in missing)
         raise InputError(f"{what}缺少主键列：{labels}")
+
+
+Frames = pl.LazyFrame | Mapping[str, pl.LazyFrame]
+
+
+def combine_forms(pack: Pack, data: Frames, what: str = "本期数据") -> pl.LazyFrame:
+    """One frame from the inputs of a multi-form pack, left-joined on the key from the first form.
+
+    A single-form pack takes a LazyFrame (or a one-entry mapping).
+    """
+    if isinstance(data, pl.LazyFrame):
+        if pack.forms and len(pack.forms) > 1:
+            raise InputError(f"规则包 {pack.id} 需要多张报表的数据：{', '.join(pack.forms)}（请按报表分别提供）")
+        return data
+    if not pack.forms:
+        if len(data) == 1:
+            return next(iter(data.values()))
+        raise InputError(f"规则包 {pack.id} 只核查一张报表，却提供了 {len(data)} 份数据：{', '.join(data)}")
+    missing = [f for f in pack.forms if f not in data]
+    unknown = [f for f in data if f not in pack.forms]
+    if missing or unknown:
+        raise InputError(
+            f"{what}与规则包 {pack.id} 的报表不符：需要 {', '.join(pack.forms)}"
+            + (f"，缺少 {', '.join(missing)}" if missing else "")
+            + (f"，多出 {', '.join(unknown)}" if unknown else "")
+        )
+    base = data[pack.forms[0]]
+    for form in pack.forms[1:]:
+        other = data[form]
+        schema = other.collect_schema()
+        _require_columns(pack, schema, f"{what}（{form}表）")
+        wanted = [f for f in pack.form_fields(form) if f in schema]
+        keys = [pl.col(k).cast(pl.String).str.strip_chars().alias(k) for k in pack.key]
+        right = (
+            other.select(*keys, *wanted)
+            .filter(pl.all_horizontal([pl.col(k).is_not_null() for k in pack.key]))
+            .unique(subset=pack.key, keep="first", maintain_order=True)
+        )
+        base_schema = base.collect_schema()
+        _require_columns(pack, base_schema, f"{what}（{pack.forms[0]}表）")
+        clash = [f for f in wanted if f in base_schema]
+        base = base.drop(clash).with_columns(keys).join(right, on=pack.key, how="left", maintain_order="left")
+    return base
 
 
 def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -52,11 +102,16 @@ def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyF
 
 
 def build_plan(
-    pack: Pack, data: pl.LazyFrame, previous: pl.LazyFrame | None = None
+    pack: Pack, data: Frames, previous: Frames | None = None
 ) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
     """The fused plan and its three sinks: counts, group units, failing rows."""
     plan = PackPlan(pack, has_previous=previous is not None)
-    status = _prepared(pack, plan, data, previous).with_columns(plan.status_exprs())
+    current = combine_forms(pack, data)
+    prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
+    status = _prepared(pack, plan, current, prev).with_columns(plan.status_exprs())
+    group_expr = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
+    priority = priority_expr(pack, previous is not None, group_expr)
+    status = status.with_columns((priority if priority is not None else pl.lit(None, dtype=pl.Float64)).alias(PRIORITY))
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
         pl.len().alias("__rows"),
@@ -68,7 +123,16 @@ def build_plan(
     units = status.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
     any_fail = pl.any_horizontal([(~pl.col(n)).fill_null(False) for n in names]) if names else pl.lit(False)
     failing = status.filter(any_fail)
-    return plan, status, [counts, units, failing]
+    sinks = [counts, units, failing]
+    if pack.detectors:
+        extra = [c for c in ("name", *PROVENANCE) if c in status.collect_schema() and c not in pack.key]
+        prev_cols = [prev_name(f) for f in plan.detector_fields] if previous is not None else []
+        period = [pack.period] if pack.period and pack.period not in (*plan.detector_fields, *pack.key) else []
+        sinks.append(status.select(
+            ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
+            *prev_cols, *extra, *period, PRIORITY,
+        ))
+    return plan, status, sinks
 
 
 def _findings(pack: Pack, plan: PackPlan, failing: pl.DataFrame, cap: int | None) -> pl.DataFrame:
@@ -124,19 +188,23 @@ def _empty_findings(pack: Pack, schema: pl.Schema, prov_cols: list[str]) -> pl.D
 
 def run_check(
     pack: Pack,
-    data: pl.LazyFrame,
-    previous: pl.LazyFrame | None = None,
+    data: Frames,
+    previous: Frames | None = None,
     *,
     max_findings_per_rule: int | None = None,
+    explanations: pl.DataFrame | None = None,
 ) -> CheckResult:
-    """Evaluate ``pack`` over ``data`` (and ``previous``) and summarise."""
+    """Evaluate ``pack`` over ``data`` (and ``previous``), score and summarise."""
     plan, _, sinks = build_plan(pack, data, previous)
     try:
-        counts, units, failing = pl.collect_all(sinks, engine="streaming")
+        collected = pl.collect_all(sinks, engine="streaming")
     except pl.exceptions.ColumnNotFoundError as exc:
         raise InputError(f"输入缺少列：{str(exc).splitlines()[0]}") from None
     except pl.exceptions.PolarsError as exc:
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
+    counts, units, failing = collected[:3]
+    detected = run_detectors(pack, collected[3], previous is not None) if pack.detectors else None
+    cfg = ScoringConfig.from_spec(pack.scoring)
 
     n_rows = int(counts["__rows"][0])
     rule_rows = []
@@ -152,7 +220,10 @@ def run_check(
             "rule_id": rule.id, "title": rule.title, "level": rule.level, "dimension": rule.dimension,
             "kind": rule.kind, "items": 0, "passes": 0, "fails": 0, "na": 0, "skipped": True,
         })
-    order = {r.id: i for i, r in enumerate(pack.all_rules)}
+    if detected is not None:
+        rule_rows.extend(detected.rule_rows)
+    ids = [r.id for r in pack.all_rules] + [d.id for d in pack.detectors]
+    order = {rid: i for i, rid in enumerate(ids)}
     rules = pl.DataFrame(rule_rows, schema={
         "rule_id": pl.String, "title": pl.String, "level": pl.String, "dimension": pl.String,
         "kind": pl.String, "items": pl.Int64, "passes": pl.Int64, "fails": pl.Int64, "na": pl.Int64,
@@ -160,37 +231,25 @@ def run_check(
     }).sort(pl.col("rule_id").replace_strict(order, return_dtype=pl.Int64))
 
     findings = _findings(pack, plan, failing, max_findings_per_rule)
-    findings = findings.sort(["row", pl.col("rule_id").replace_strict(order, default=10**9, return_dtype=pl.Int64)])
-    groups = _groups(pack, plan, units, failing)
+    detector_frame = collected[3] if detected is not None else None
+    if detected is not None and not detected.unit_findings.is_empty():
+        unit = detected.unit_findings
+        if max_findings_per_rule is not None:
+            unit = unit.group_by("rule_id", maintain_order=True).head(max_findings_per_rule)
+        findings = pl.concat([findings, unit.select([c for c in findings.columns if c in unit.columns])],
+                             how="diagonal_relaxed")
+    pairs = all_pairs(pack, plan, failing, detected.unit_findings if detected else None, detector_frame)
+    pairs = mark_explained(pairs, explanations, cfg)
+    findings = annotate_findings(findings, pairs, failing, detector_frame, order)
+    groups = group_summary(pack, units, pairs, detected.anomalies if detected else None, cfg)
     skipped = [SkippedRule(r.id, "未提供上期数据，历史比较规则未执行") for r in plan.skipped]
+    if detected is not None:
+        skipped += [
+            SkippedRule(r["rule_id"], "未提供上期数据，该检测未执行") for r in detected.rule_rows if r["skipped"]
+        ]
     return CheckResult(
         pack_id=pack.id, pack_title=pack.title, pack_version=pack.version, pack_sha256=pack.sha256,
         key=list(pack.key), findings=findings, rules=rules, groups=groups, skipped=skipped, rows=n_rows,
+        anomalies=detected.anomalies if detected is not None else None,
+        meta={"score_notes": list(SCORE_NOTES), "labels": {k: pack.label(k) for k in pack.fields}},
     )
-
-
-def _groups(pack: Pack, plan: PackPlan, units: pl.DataFrame, failing: pl.DataFrame) -> pl.DataFrame:
-    def any_level(level: str) -> pl.Expr:
-        cols = [(~pl.col(status_name(i))).fill_null(False) for i, r in enumerate(plan.active) if r.level == level]
-        return pl.any_horizontal(cols) if cols else pl.lit(False)
-
-    def n_fail() -> pl.Expr:
-        cols = [(~pl.col(status_name(i))).fill_null(False).cast(pl.Int64) for i in range(len(plan.active))]
-        return pl.sum_horizontal(cols) if cols else pl.lit(0)
-
-    group_col = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
-    per = failing.group_by(group_col.alias("group")).agg(
-        any_level("error").sum().alias("units_error"),
-        any_level("warning").sum().alias("units_warning"),
-        n_fail().sum().alias("findings"),
-    )
-    out = units.join(per, on="group", how="left", nulls_equal=True).with_columns(
-        pl.col("units").cast(pl.Int64),
-        pl.col("units_error").fill_null(0).cast(pl.Int64),
-        pl.col("units_warning").fill_null(0).cast(pl.Int64),
-        pl.col("findings").fill_null(0).cast(pl.Int64),
-    )
-    names = {g: pack.group_name(g) for g in out["group"].to_list()}
-    out = out.with_columns(pl.col("group").replace_strict(names, default=None, return_dtype=pl.String).alias("name"))
-    columns = ("group", "name", "units", "units_error", "units_warning", "findings")
-    return out.select(columns).sort("group", nulls_last=True)

@@ -6,13 +6,16 @@ becomes ``111``. Such a value is not a typo by the unit and must not be reported
 generic invalid code: the fix is to format the column as text and type the code again.
 
 :func:`with_read_checks` returns the pack with, for every code field (a ``str`` field
-with a ``uscc``/``orgcode``/``division12``/``industry4`` format or a code list), one
+with a ``uscc``/``orgcode``/``division12``/``industry4`` format, a code list, or a row
+rule checking it alone against a code list or pattern, like unit-101's 101-05), one
 more field rule ``<field>.excel_damaged`` (level ``error``, dimension ``validity``),
-placed before the field's format rule. It fails for a value in scientific notation
+placed before the field's format rule (only where the pack checks the field's format or
+code list: a pack that disables those, such as a cross-form pack, gets none). It fails
+for a value in scientific notation
 (``9.13101E+17``, ``3.10107E+8``) and, for a ``industry4`` field or a code list of
 digit codes some of which start with 0, for a value that lost its leading zeros
 (``111`` for ``0111``). The field's generic ``format``, ``codelist``, ``pattern`` and
-``unique`` rules are not applicable to such a value (none of them can be valid), so
+``unique`` rules, and those row rules, are not applicable to such a value (none of them can be valid), so
 each damaged cell yields exactly one finding, with a message that says what happened.
 
 A credit code saved as a number keeps only 15 significant digits
@@ -41,13 +44,13 @@ Examples
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, replace
 
 from ..expr.parse import parse_expression
 from ..expr.template import Template, parse_template
 from ..pack.model import Pack, Rule
-from ..pack.schema import FieldSpec
 
 __all__ = ["DAMAGE_FORMATS", "Damage", "damage_for", "with_read_checks"]
 
@@ -65,14 +68,33 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _zero_padded_codelist(pack: Pack, spec: FieldSpec) -> str | None:
-    """The code list of a field if its codes are digits and some start with 0."""
-    if spec.codelist is None or spec.codelist not in pack.codelists:
-        return None
-    codes = pack.codelists[spec.codelist].codes
-    if codes and all(c.isdigit() for c in codes) and any(c.startswith("0") for c in codes):
-        return spec.codelist
-    return None
+def _zero_padded(pack: Pack, codelist: str) -> bool:
+    """Whether a code list's codes are digits and some start with 0 (``0111``)."""
+    codes = pack.codelists[codelist].codes if codelist in pack.codelists else ()
+    return bool(codes) and all(c.isdigit() for c in codes) and any(c.startswith("0") for c in codes)
+
+
+def _code_row_rules(pack: Pack, field_id: str) -> list[Rule]:
+    """Row rules that check one code field alone with a code list or a pattern, such as
+    ``in_codelist(industry_code, 'industry_classes')``."""
+    out = []
+    for rule in pack.rules:
+        if rule.kind != "row" or rule.check is None or rule.check.all_fields != {field_id}:
+            continue
+        if rule.when is not None and not rule.when.all_fields <= {field_id}:
+            continue
+        if "in_codelist(" in rule.check.text or "regexp_like(" in rule.check.text:
+            out.append(rule)
+    return out
+
+
+def _codelists_of(pack: Pack, field_id: str) -> list[str]:
+    spec = pack.fields[field_id]
+    names = [spec.codelist] if spec.codelist else []
+    for rule in _code_row_rules(pack, field_id):
+        assert rule.check is not None
+        names += re.findall(rf"in_codelist\(\s*{re.escape(field_id)}\s*,\s*'([^']+)'\s*\)", rule.check.text)
+    return list(dict.fromkeys(n for n in names if n in pack.codelists))
 
 
 @dataclass(frozen=True)
@@ -91,23 +113,29 @@ class Damage:
 def damage_for(pack: Pack, field_id: str) -> Damage | None:
     """How Excel damage shows in a field, or ``None`` for fields that are not codes.
 
+    A code field is a ``str`` field with a ``uscc``/``orgcode``/``division12``/``industry4``
+    format, a code list, or a row rule that checks it alone against a code list or a
+    pattern.
+
     Examples
     --------
     >>> from source_check import load_pack
-    >>> pack = load_pack("common-unit")
-    >>> damage_for(pack, "period") is None, damage_for(pack, "credit_code").field
-    (True, 'credit_code')
+    >>> pack = load_pack("unit-101")
+    >>> damage_for(pack, "period") is None, damage_for(pack, "industry_code").field
+    (True, 'industry_code')
     """
     spec = pack.fields[field_id]
-    if spec.type != "str" or (spec.format not in DAMAGE_FORMATS and spec.codelist is None):
+    if spec.type != "str":
+        return None
+    if spec.format not in DAMAGE_FORMATS and spec.codelist is None and not _code_row_rules(pack, field_id):
         return None
     x = field_id
     scientific = f"regexp_like({x}, {_quote(_SCIENTIFIC)})"
     lost_zero: str | None = None
     padded: str | None = None
-    codelist = _zero_padded_codelist(pack, spec)
-    if codelist is not None:
-        cl = _quote(codelist)
+    padded_lists = [cl for cl in _codelists_of(pack, field_id) if _zero_padded(pack, cl)]
+    if padded_lists:
+        cl = _quote(padded_lists[0])
         lost_zero = (f"(regexp_like({x}, '^[0-9]+$') AND NOT in_codelist({x}, {cl}) AND "
                      f"(in_codelist('0' || {x}, {cl}) OR in_codelist('00' || {x}, {cl})))")
         padded = f"CASE WHEN in_codelist('0' || {x}, {cl}) THEN '0' || {x} ELSE '00' || {x} END"
@@ -174,6 +202,12 @@ def with_read_checks(pack: Pack) -> Pack:
             continue
         own = [i for i, r in enumerate(rules) if r.field == fid and r.kind == "field"]
         guarded = [i for i in own if rules[i].constraint in _GUARDED]
+        row_checks = {r.id for r in _code_row_rules(pack, fid)}
+        if not row_checks and not any(rules[i].constraint in ("format", "codelist") for i in guarded):
+            continue  # the pack does not check this code (e.g. disabled in a cross-form pack)
+        for i, r in enumerate(rules):
+            if r.id in row_checks:
+                rules[i] = _guarded(r, damage, pack)
         for i in guarded:
             rules[i] = _guarded(rules[i], damage, pack)
             if rules[i].constraint == "format" and pack.fields[fid].format == "uscc":

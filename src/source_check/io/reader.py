@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +40,7 @@ import polars as pl
 
 from ..errors import InputError, Position
 from ..pack.model import Pack
+from ..pack.schema import FieldSpec
 from ..result import InputInfo
 from .encoding import TextEncoding
 from .excel import Workbook
@@ -133,6 +134,15 @@ class _Options:
     group_from_filename: str | None
     sheet: str | None
     encoding: str | None
+    fields: Mapping[str, FieldSpec]  # the fields this file may hold (one form of a multi-form pack)
+
+
+def _form_fields(pack: Pack, form: str | None) -> dict[str, FieldSpec]:
+    if form is None or not pack.forms:
+        return dict(pack.fields)
+    if form not in pack.forms:
+        raise InputError(f"规则包 {pack.id} 没有报表“{form}”（有：{'、'.join(pack.forms)}）(no such form)")
+    return {f: pack.fields[f] for f in dict.fromkeys([*pack.key, *pack.form_fields(form)])}
 
 
 class _Temp:
@@ -175,6 +185,7 @@ def read_submission(
     group_from_filename: str | None = None,
     sheet: str | int | None = None,
     encoding: str | None = None,
+    form: str | None = None,
 ) -> Submission:
     """Read one or more files for ``pack`` into one frame with provenance and a log.
 
@@ -196,6 +207,9 @@ def read_submission(
         matches the pack best.
     encoding
         The text encoding of CSV files (default: detected).
+    form
+        For a multi-form pack, the form these files are (``"102"``): only that form's
+        fields (and the key) are looked for and required.
 
     Raises
     ------
@@ -209,8 +223,9 @@ def read_submission(
         return Submission(as_lazyframe(paths))
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    opts = _Options(group, group_from_filename, None if sheet is None else str(sheet), encoding)
-    matcher = FieldMatcher.from_fields(pack.fields)
+    fields = _form_fields(pack, form)
+    opts = _Options(group, group_from_filename, None if sheet is None else str(sheet), encoding, fields)
+    matcher = FieldMatcher.from_fields(fields)
     temp = _Temp()
     frames: list[pl.LazyFrame] = []
     submission = Submission(pl.LazyFrame())
@@ -306,7 +321,7 @@ def _from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: 
                              Position(file))
     else:
         wanted = names
-    min_matches = min(2, len(pack.fields))
+    min_matches = min(2, len(opts.fields))
     found: list[tuple[tuple[int, bool, int], str, list[list[str | None]], list[str], HeaderLayout]] = []
     for i, name in enumerate(wanted):
         rows, letters, visible = book.head(name)
@@ -348,7 +363,7 @@ def _from_text(
     src = source or TextSource.open(path, opts.encoding, temp.path)
     level: Literal["info", "warning"] = "info" if src.encoding.name in ("utf-8", "utf-8-sig", "gb18030") else "warning"
     events = [ReadEvent(file, "encoding", f"编码 {src.encoding.name.upper()}（{src.encoding.how}）", level=level)]
-    layout = detect_header(src.head, matcher, min(2, len(pack.fields)))
+    layout = detect_header(src.head, matcher, min(2, len(opts.fields)))
     if layout is None:
         raise InputError(_no_header_message(pack, "文件"), Position(file))
     raw = _raw_from_layout(src.scan(), src.letters, src.head, layout, file, None)
@@ -465,6 +480,8 @@ def _group_column(raw: _Raw, path: Path, pack: Pack, opts: _Options) -> tuple[pl
     file = str(path)
     if opts.group is None and opts.group_from_filename is None:
         return None, None
+    if pack.group is not None and pack.group not in opts.fields:
+        return None, None  # a form of a multi-form pack that does not carry the group
     if pack.group is None:
         raise InputError(f"规则包 {pack.id} 没有街镇（group）字段，不能使用 --group/--group-from-filename",
                          Position(file))
@@ -489,15 +506,16 @@ def _group_column(raw: _Raw, path: Path, pack: Pack, opts: _Options) -> tuple[pl
     return pl.lit(code, dtype=pl.String), event
 
 
-def _require(raw: _Raw, path: Path, pack: Pack, supplied: set[str]) -> None:
+def _require(raw: _Raw, path: Path, pack: Pack, fields: Mapping[str, FieldSpec], supplied: set[str]) -> None:
     present = set(raw.fields.values()) | supplied
-    missing = [f for f, spec in pack.fields.items() if spec.required and f not in present]
+    missing = [f for f, spec in fields.items() if spec.required and f not in present]
     if not missing:
         return
     unmapped = [h for c, h in raw.headers.items() if c not in raw.fields and h]
+    matcher = FieldMatcher.from_fields(fields)
     parts = []
     for f in missing:
-        near = closest_headers(f, unmapped, FieldMatcher.from_fields(pack.fields))
+        near = closest_headers(f, unmapped, matcher)
         hint = f"（最接近的表头：{'、'.join(f'“{h}”' for h in near)}）" if near else ""
         parts.append(f"{pack.label(f)}（{f}）{hint}")
     tip = "；文件中没有街镇列时可用 --group 或 --group-from-filename 指定" if pack.group in missing else ""
@@ -525,7 +543,7 @@ def _assemble(
     group_expr, group_event = _group_column(raw, path, pack, opts)
     if group_event is not None:
         events.append(group_event)
-    _require(raw, path, pack, {pack.group} if group_expr is not None and pack.group else set())
+    _require(raw, path, pack, opts.fields, {pack.group} if group_expr is not None and pack.group else set())
 
     schema = raw.frame.collect_schema()
     lf = raw.frame if raw.data_start is None else raw.frame.filter(pl.col(ROW) >= raw.data_start)

@@ -250,7 +250,7 @@ def _collect(
         return  # a diamond: the same parent reached twice is merged once
     merged.files.append(f)
     spec = f.spec
-    for name in ("pack", "title", "version", "key", "group", "period", "na_values"):
+    for name in ("pack", "title", "version", "key", "group", "period", "na_values", "forms"):
         if name in spec.model_fields_set:
             merged.spec[name] = getattr(spec, name)
     for fid, fspec in spec.fields.items():
@@ -266,7 +266,9 @@ def _collect(
         for _, pos in plist:
             issues.append(Issue("history 规则缺少 check 或 balance", pos, rid))
     for i, det in enumerate(spec.detectors):
-        merged.detectors[det.id] = (det, f.doc.position(("detectors", i)))
+        pos = f.doc.position(("detectors", i))
+        merged.locs[pos] = (f.doc, ("detectors", i))
+        merged.detectors[det.id] = (det, pos)
     if spec.scoring is not None:
         merged.scoring.update(spec.scoring.model_dump(exclude_unset=True))
     merged.disable.update(spec.disable)
@@ -459,6 +461,13 @@ def _field_issues(merged: _Merged, issues: list[Issue]) -> None:
 def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
     top = merged.files[-1]
     spec = merged.spec
+    forms = spec.get("forms") or []
+    for fid, (fspec, pos) in merged.fields.items():
+        if fspec.form is not None and fspec.form not in forms:
+            issues.append(Issue(f"字段 '{fid}' 的 form '{fspec.form}' 不在 forms 列表 {forms} 中", pos,
+                                hint=_suggest(fspec.form, forms)))
+    if forms and not spec.get("key"):
+        issues.append(Issue("多表规则包（forms）必须设置 key，用于连接各表", top.doc.position(("forms",))))
     for i, k in enumerate(spec.get("key") or []):
         if k not in merged.fields:
             issues.append(Issue(f"key 引用了未知字段 '{k}'", top.doc.position(("key", i)),
@@ -468,6 +477,43 @@ def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
         if value is not None and value not in merged.fields:
             issues.append(Issue(f"{name} 引用了未知字段 '{value}'", top.doc.position((name,)),
                                 hint=_suggest(value, merged.fields)))
+
+
+def _detector_issues(merged: _Merged, issues: list[Issue], rule_ids: set[str]) -> None:
+    from ..detectors import DETECTORS
+
+    for did, (det, pos) in merged.detectors.items():
+        if did in merged.disable:
+            continue
+        if did in rule_ids:
+            issues.append(Issue("检测器编号与规则编号重复", pos, did))
+        kind = DETECTORS.get(det.kind)
+        if kind is None:
+            issues.append(Issue(f"未知的检测器类型 '{det.kind}'", pos, did,
+                                _suggest(det.kind, DETECTORS) or "可用：" + ", ".join(sorted(DETECTORS))))
+            continue
+        try:
+            params = kind.params.model_validate(det.model_extra or {})
+        except ValidationError as exc:
+            doc, path = merged.locs.get(pos, (None, ()))
+            allowed = [*kind.params.model_fields, "id", "kind", "level", "title"]
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                where = doc.position((*path, *loc), key=err["type"] == "extra_forbidden") if doc else pos
+                if err["type"] == "extra_forbidden":
+                    issues.append(Issue(f"检测器 {det.kind} 没有参数 '{loc[-1]}'", where, did,
+                                        _suggest(str(loc[-1]), allowed)))
+                elif err["type"] == "missing":
+                    issues.append(Issue(f"检测器 {det.kind} 缺少参数 '{loc[-1]}'", where, did))
+                else:
+                    issues.append(Issue(f"检测器参数 '{'.'.join(map(str, loc))}' 无效：{err['msg']}", where, did))
+            continue
+        probe = Pack(id="", title="", version="", key=list(merged.spec.get("key") or []), group=None, period=None,
+                     params={}, codelists={}, fields={k: v[0] for k, v in merged.fields.items()}, rules=[],
+                     history=[], detectors=[], scoring=ScoringSpec(), tests=[])
+        for name in kind.fields(params, probe):
+            if name not in merged.fields:
+                issues.append(Issue(f"检测器引用了未知字段 '{name}'", pos, did, _suggest(name, merged.fields)))
 
 
 def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTest]:
@@ -505,9 +551,9 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
     for fid, (fspec, pos) in merged.fields.items():
         for draft in field_rule_drafts(fid, fspec):
             generated_ids.add(draft.id)
-            if draft.id in merged.disable:
-                continue
             patch_list = patches.pop(draft.id, [])
+            if draft.id in merged.disable:
+                continue  # a parent's override of a rule the child disables is dropped with it
             patch = None
             for p, _ in patch_list:
                 patch = p if patch is None else _patched(patch, p)
@@ -546,6 +592,7 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
 
     _field_issues(merged, issues)
     _structure_issues(merged, issues)
+    _detector_issues(merged, issues, {*generated_ids, *merged.rules, *merged.history})
     tests = _tests(top, issues, merged.fields)
     spec = merged.spec
     digest = hashlib.sha256()
@@ -569,6 +616,7 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
         scoring=ScoringSpec.model_validate(merged.scoring),
         tests=tests,
         na_values=tuple(spec.get("na_values") or DEFAULT_NA_VALUES),
+        forms=list(spec.get("forms") or []),
         files=[str(f.path) for f in merged.files],
         sha256=digest.hexdigest(),
         path=str(top.path),

@@ -131,6 +131,7 @@ class Pack:
     scoring: ScoringSpec
     tests: list[PackTest]
     na_values: tuple[str, ...] = DEFAULT_NA_VALUES
+    forms: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sha256: str = ""
     path: str = ""
@@ -155,6 +156,14 @@ class Pack:
             codelists=frozenset(self.codelists),
             allow_prev=allow_prev,
         )
+
+    def form_fields(self, form: str) -> list[str]:
+        """Fields read from one form of a multi-form pack (key fields come from every form)."""
+        base = self.forms[0] if self.forms else None
+        return [
+            fid for fid, spec in self.fields.items()
+            if fid not in self.key and (spec.form == form or (spec.form is None and form == base))
+        ]
 
     def label(self, field_id: str) -> str:
         """The Chinese label of a field, or its id."""

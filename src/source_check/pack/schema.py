@@ -76,8 +76,9 @@ class FieldSpec(_Strict):
     format: str | None = Field(default=None, description="命名格式，如 uscc")
     codelist: str | None = None
     unique: bool = False
+    form: str | None = Field(default=None, description="多表规则包中，该指标来自哪张报表（forms 中的名称）")
 
-    _coerce_code = field_validator("code", mode="before")(_to_str)
+    _coerce_code = field_validator("code", "form", mode="before")(_to_str)
 
 
 class BalanceSpec(_Strict):
@@ -166,8 +167,14 @@ class PackFile(_Strict):
     tests: list[PackTestSpec] = Field(default_factory=list)
     disable: list[str] = Field(default_factory=list)
     na_values: list[str] | None = None
+    forms: list[str] | None = Field(
+        default=None, description="多表规则包的报表名称，第一个为主表，其余按 key 左连接"
+    )
 
     _coerce_version = field_validator("version", mode="before")(_to_str)
+    _coerce_forms = field_validator("forms", mode="before")(
+        lambda v: [_to_str(x) for x in v] if isinstance(v, list) else v
+    )
 
 
 def pack_json_schema() -> dict[str, Any]:
