@@ -95,7 +95,7 @@ def test_header_of_field_ids_and_columns_that_do_not_start_at_a(xlsx, labor):
         ("91310107MA1G00000Q", "310107005", "7.25", 3)
     ]
     assert sub.log[1].message == (
-        "表头在第 2 行，对应 3 个字段：B credit_code→credit_code；C town_code→town_code；D wages→wages")
+        "表头在第 2 行，对应 3 个字段：B、C、D 列名即字段名")
 
 
 def test_numbers_keep_their_exact_value(xlsx, labor):

@@ -6,7 +6,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from source_check import InputError, check, read_submission
+from source_check import InputError, check, load_pack, read_submission
 
 HEADER = ["统一社会信用代码", "单位详细名称", "从业人员期末人数", "从业人员平均人数", "从业人员工资总额"]
 
@@ -165,3 +165,15 @@ def test_previous_period_files_use_the_same_reader(csv_file, labor):
 def test_unknown_option_is_refused(csv_file, labor):
     with pytest.raises(TypeError):
         read_submission(csv_file([HEADER]), labor, sheets="x")  # type: ignore[call-arg]
+
+
+def test_multi_form_pack_reads_each_form_for_its_own_fields(csv_file, xlsx):
+    f103 = csv_file([["统一社会信用代码", "街镇代码", "应付职工薪酬（本年贷方累计发生额）"],
+                     ["91310107MA1G00000Q", "310107005", "800"]], name="103.csv", encoding="gb18030")
+    f102 = xlsx({"102表": {"rows": [["102表"], ["统一社会信用代码", "从业人员工资总额（千元）"],
+                                    ["91310107MA1G00000Q", 1800]]}}, name="102.xlsx")
+    result = check({"103": f103, "102": f102}, "cross-labor-finance")
+    assert result.findings.select("rule_id", "source_file", "source_row").rows() == [("X-01", str(f103), 2)]
+    assert [(i.path, i.rows_read) for i in result.inputs] == [(str(f103), 1), (str(f102), 1)]
+    with pytest.raises(InputError, match="没有报表“104”"):
+        read_submission(f102, load_pack("cross-labor-finance"), form="104")

@@ -400,7 +400,11 @@ def _raw_from_layout(
         first_text = next(str(c).strip() for c in head[title_rows[0] - 1] if c not in (None, ""))
         events.append(ReadEvent(file, "title", f"表头之上的标题、说明行不作为数据（如“{first_text[:40]}”）",
                                 sheet=sheet, ranges=row_ranges(title_rows)))
-    mapped = [f"{letters[c]} {layout.headers.get(c, '')}→{f}" for c, f in sorted(layout.fields.items())]
+    named = sorted(layout.fields.items())
+    mapped = [f"{letters[c]} {layout.headers.get(c, '')}→{f}" for c, f in named if layout.headers.get(c) != f]
+    same = [letters[c] for c, f in named if layout.headers.get(c) == f]
+    if same:
+        mapped.append(f"{'、'.join(same)} 列名即字段名")
     first, last = layout.first + 1, layout.last + 1
     where = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
     events.append(ReadEvent(file, "header", f"表头在{where}，对应 {layout.score} 个字段：" + "；".join(mapped),
