@@ -41,6 +41,7 @@ EventKind = Literal[
     "cell_error",  # Excel error values (#DIV/0!, #N/A…) read as empty
     "group",  # where the group (街镇) came from
     "option",  # an option that did not apply to this file
+    "no_rows",  # a header and no data under it
 ]
 
 

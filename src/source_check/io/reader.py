@@ -332,8 +332,10 @@ def _from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: 
         where = f"工作表“{wanted[0]}”" if opts.sheet is not None else f"各工作表（{'、'.join(names)}）"
         raise InputError(_no_header_message(pack, where), Position(file))
     found.sort(key=lambda x: x[0], reverse=True)
-    _, name, rows, letters, layout = found[0]
-    events = [ReadEvent(file, "sheet", f"读取工作表“{name}”（表头对应 {layout.score} 个字段）", sheet=name)]
+    (_, visible, _), name, rows, letters, layout = found[0]
+    hidden = "" if visible else "，这是隐藏的工作表"
+    events = [ReadEvent(file, "sheet", f"读取工作表“{name}”（表头对应 {layout.score} 个字段{hidden}）", sheet=name,
+                        level="info" if visible else "warning")]
     for _, other, _, _, other_layout in found[1:]:
         events.append(ReadEvent(file, "sheet", f"工作表“{other}”也有对应的表头（{other_layout.score} 个字段），未读取；"
                                 f"如需核查请用 --sheet 指定", sheet=name, level="warning"))
@@ -600,6 +602,9 @@ def _assemble(
         raise InputError(f"读取失败 (cannot read)：{text.splitlines()[0]}", Position(file)) from None
 
     rows_read = int(kept_df["__rows"][0])
+    if rows_read == 0:
+        events.append(ReadEvent(file, "no_rows", "表头下没有数据行（没有读到任何单位）", sheet=raw.sheet,
+                                level="warning"))
     for reason, (kind, text) in _SKIP_TEXT.items():
         part = skipped_df.filter(pl.col(_SKIP) == reason)
         if part.height:
