@@ -87,6 +87,26 @@ def test_header_without_data_and_a_hidden_sheet_are_warned_about(xlsx, labor):
     ]
 
 
+def test_merged_data_cells_fill_text_down_and_name_numbers(xlsx, labor):
+    rows = [
+        ["统一社会信用代码", "街镇代码", "报告期", "从业人员工资总额"],
+        ["91310107MA1G00000Q", None, None, None],
+        ["91310107MA1G00001U", None, None, None],
+        ["91310107MA1G00002Y", None, "202412", 30],
+    ]
+    merges = {"B2:B4": "310107005", "C2:C3": "202412", "D2:D3": 1200}
+    path = xlsx({"S": {"rows": rows, "merges": merges}})
+    with read_submission(path, labor) as sub:
+        df = sub.frame.collect()
+    assert df.select("town_code", "period", "wages", "source_row").rows() == [
+        ("310107005", "202412", "1200", 2), ("310107005", "202412", None, 3), ("310107005", "202412", "30", 4)
+    ]
+    assert [(e.level, e.message) for e in sub.log if e.kind == "merged"] == [
+        ("info", "合并单元格的值已填入所合并的各行：B2:B4（街镇代码“310107005”）、C2:C3（报告期“202412”）"),
+        ("warning", "合并单元格只有第一行有值，其余行按空值读取：D2:D3"),
+    ]
+
+
 def test_unknown_sheet_names_the_sheets_there_are(xlsx, labor):
     path = xlsx({"甲": {"rows": [["统一社会信用代码", "街镇代码"]]}})
     with pytest.raises(InputError) as err:

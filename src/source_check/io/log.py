@@ -42,6 +42,7 @@ EventKind = Literal[
     "group",  # where the group (街镇) came from
     "option",  # an option that did not apply to this file
     "no_rows",  # a header and no data under it
+    "merged",  # merged cells in the data (a text value filled down, or a number left in its first row)
 ]
 
 

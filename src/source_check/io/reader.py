@@ -45,7 +45,8 @@ from ..result import InputInfo
 from .encoding import TextEncoding
 from .excel import Workbook
 from .headers import FieldMatcher, HeaderLayout, closest_headers, detect_header, map_names
-from .log import ReadEvent, row_ranges
+from .log import ReadEvent, column_letter, row_ranges
+from .merges import merged_ranges
 from .sniff import EXCEL_SUFFIXES, sniff
 from .text import ROW, TextSource
 from .values import blank_cell, clean_code, clean_date, clean_number, clean_text, skip_reason
@@ -346,11 +347,59 @@ def _from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: 
         more = f"等 {len(grid.errors)} 个" if len(grid.errors) > 20 else ""
         events.append(ReadEvent(file, "cell_error", f"以下单元格是 Excel 错误值，按空值读取：{'、'.join(cells)}{more}",
                                 sheet=name, ranges=row_ranges(r for r, _, _ in grid.errors), level="warning"))
-    frame = grid.frame.lazy().with_row_index(ROW, offset=1)
+    fields_by_letter = {letters[c]: f for c, f in layout.fields.items()}
+    data, merge_events = _fill_merged(path, name, grid.frame, layout.data_start, fields_by_letter, pack)
+    frame = data.lazy().with_row_index(ROW, offset=1)
     raw = _raw_from_layout(frame, grid.letters, rows, layout, file, name)
     raw.excel = True
     raw.events[:0] = events
+    raw.events += merge_events
     return raw
+
+
+def _fill_merged(
+    path: Path, sheet: str, frame: pl.DataFrame, data_start: int, fields: dict[str, str], pack: Pack
+) -> tuple[pl.DataFrame, list[ReadEvent]]:
+    """Fill a text field's value down the rows of a vertically merged cell (``.xlsx``).
+
+    Only the merged cell's first row holds its value; a 街镇代码 merged over the rows of
+    its units belongs to each of them. Numbers are not filled (a merged number may be a
+    subtotal): the merge is named in the log instead.
+    """
+    file = str(path)
+    merges = [m for m in merged_ranges(path, sheet) if m[2] > m[0] and m[0] >= data_start and m[0] < frame.height]
+    fills: dict[str, list[str | None]] = {}
+    filled: list[str] = []
+    unfilled: list[str] = []
+    for r1, c1, r2, c2 in merges:
+        letter = column_letter(c1)
+        fid = fields.get(letter)
+        ref = f"{letter}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+        if fid is None or letter not in frame.columns:
+            continue
+        value = frame[letter][r1]
+        if pack.fields[fid].type != "str" or value is None:
+            unfilled.append(ref)
+            continue
+        column = fills.setdefault(letter, [None] * frame.height)
+        for r in range(r1 + 1, min(r2, frame.height - 1) + 1):
+            column[r] = value
+        filled.append(f"{ref}（{pack.label(fid)}“{value}”）")
+    events = []
+    if filled:
+        more = f"等 {len(filled)} 处" if len(filled) > 10 else ""
+        events.append(ReadEvent(file, "merged", f"合并单元格的值已填入所合并的各行：{'、'.join(filled[:10])}{more}",
+                                sheet=sheet))
+    if unfilled:
+        more = f"等 {len(unfilled)} 处" if len(unfilled) > 10 else ""
+        listed = "、".join(unfilled[:10])
+        events.append(ReadEvent(file, "merged", f"合并单元格只有第一行有值，其余行按空值读取：{listed}{more}",
+                                sheet=sheet, level="warning"))
+    if fills:
+        frame = frame.with_columns(
+            pl.coalesce(pl.col(c), pl.Series(c, v, dtype=pl.String)).alias(c) for c, v in fills.items()
+        )
+    return frame, events
 
 
 def _excel_error(detail: str) -> str:
