@@ -1,0 +1,221 @@
+"""``heaping``: too many round values, or uneven last digits, in a 街镇 (估报、编造整数).
+
+Values read: ``|x|`` for non-null, non-zero values. For each scope — every group
+(``per: group``) and all records together (``group`` null):
+
+* **Round values**, for each base ``b`` in ``bases``: among values ``≥ b`` (smaller
+  ones cannot be multiples), the share ``k / n`` of whole multiples of ``b``. The
+  reference share for a group is that of **all other groups** together, never below
+  ``1/b`` (what a smooth distribution gives); for the overall scope it is ``1/b``. The
+  p-value is the exact binomial tail ``P(X ≥ k)`` with ``X ~ Bin(n, reference)``.
+  Flagged when ``p < alpha`` and the share is at least ``min_excess`` times the reference.
+  Bases are nested (a multiple of 1000 is one of 100 and of 10), so one heap can show
+  in several rows.
+* **Last digit** (``last_digit: true``): the units digit of the integer part of values
+  ``≥ 10``; chi-square (``df = 9``) against the other groups' digit distribution
+  (add-one smoothed; uniform when the other groups have fewer than ``min_n`` values, and
+  for the overall scope). Flagged when ``p < alpha``.
+
+A test with fewer than ``min_n`` eligible values in a scope is not applicable (with the
+reason). Group-level output only; ``statistic`` is ``round_<b>_share`` (value = share)
+or ``last_digit_chi2`` (value = χ²); details (counts, reference, p) in ``values``.
+
+Parameters (YAML)
+-----------------
+fields : list of field ids (required)
+bases : ``[10, 100, 1000]``
+last_digit : true
+per : ``group`` (each 街镇 and overall, default) or ``all``
+min_n : 50
+alpha : 0.001
+min_excess : 1.5
+
+Examples
+--------
+>>> import polars as pl
+>>> from source_check.pack.loader import load_pack_text
+>>> pack = load_pack_text("pack: t\\nkey: [k]\\ngroup: g\\n"
+...                       "fields: {k: {}, g: {}, w: {label: 工资总额, type: float}}\\n")
+>>> a = [1000.0 + 7 * i for i in range(200)]             # smooth
+>>> b = [1000.0 + 100 * (i % 30) for i in range(100)]     # every value a multiple of 100
+>>> frame = pl.DataFrame({"__row": range(300), "k": [str(i) for i in range(300)],
+...                       "__group": ["a"] * 200 + ["b"] * 100, "w": a + b})
+>>> out = heaping(DetectorContext(pack, frame, False), HeapingParams(fields=["w"], bases=[100], last_digit=False))
+>>> out.groups.filter(pl.col("flagged")).select("group", "statistic", "value").rows()
+[(None, 'round_100_share', 0.34), ('b', 'round_100_share', 1.0)]
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import polars as pl
+from pydantic import Field
+
+from .base import GROUP, DetectorContext, DetectorOutput, DetectorParams, detector, empty_groups
+from .common import num_text, p_text, pool_scopes, scope_name
+from .stats import binomial_sf, chi2_sf
+
+__all__ = ["CLASSES", "HeapingParams", "heaping"]
+
+#: Classes written in the ``class`` column.
+CLASSES = {
+    "excess": "整数偏多（excess）",
+    "normal": "正常（normal）",
+    "nonuniform": "尾数不均匀（non-uniform）",
+    "uniform": "尾数均匀（uniform）",
+}
+
+
+class HeapingParams(DetectorParams):
+    """Parameters of ``heaping`` (see the module docstring)."""
+
+    fields: list[str] = Field(min_length=1, description="需检查整数堆积的指标")
+    bases: list[Annotated[int, Field(ge=2)]] = Field(default=[10, 100, 1000], description="整倍数的基数")
+    last_digit: bool = Field(default=True, description="检验个位数字分布")
+    per: Literal["group", "all"] = Field(default="group", description="group：各街镇及全部；all：仅全部")
+    min_n: int = Field(default=50, ge=10, description="至少多少个有效值才检验")
+    alpha: float = Field(default=0.001, gt=0, lt=1, description="显著性水平")
+    min_excess: float = Field(default=1.5, ge=1, description="整倍数占比至少是参照的几倍才标记")
+
+
+@detector(
+    "heaping",
+    HeapingParams,
+    title="整数值堆积与尾数分布异常",
+    fields=lambda p, pack: list(p.fields),
+)
+def heaping(ctx: DetectorContext, params: HeapingParams) -> DetectorOutput:
+    """Round-number and last-digit tests per group and overall; group-level output only."""
+    parts: list[pl.DataFrame] = []
+    for name in params.fields:
+        values = ctx.frame.select(pl.col(GROUP).cast(pl.String).alias("group"),
+                                  pl.col(name).cast(pl.Float64).abs().alias("x")).filter(pl.col("x") > 0)
+        scopes, pooled = pool_scopes(ctx, values, per_group=params.per == "group")
+        scopes = scopes.with_columns(scope_name(ctx).alias("__scope"))
+        label = ctx.pack.label(name)
+        for base in params.bases:
+            parts.append(_round_share(params, label, base, scopes, pooled).with_columns(pl.lit(name).alias("field")))
+        if params.last_digit:
+            parts.append(_last_digit(params, label, scopes, pooled).with_columns(pl.lit(name).alias("field")))
+    columns = list(empty_groups().columns)
+    out = pl.concat([p.select(columns) for p in parts], how="vertical") if parts else empty_groups()
+    return DetectorOutput(groups=out, items=0)
+
+
+def _others(scopes: pl.DataFrame, per_scope: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """Per scope, ``cols`` summed over all *other* groups (null for the overall scope)."""
+    totals = per_scope.filter(pl.col("group").is_null()).select(cols)
+    if totals.is_empty():
+        totals = pl.DataFrame({c: [0] for c in cols}, schema={c: pl.Int64 for c in cols})
+    own = scopes.select("group", "__scope").join(per_scope, on="group", how="left", nulls_equal=True).with_columns(
+        [pl.col(c).fill_null(0) for c in cols])
+    return own.join(totals.rename({c: f"__all_{c}" for c in cols}), how="cross").with_columns(
+        [pl.when(pl.col("group").is_not_null()).then(pl.col(f"__all_{c}") - pl.col(c)).alias(f"other_{c}")
+         for c in cols]
+    )
+
+
+def _round_share(params: HeapingParams, label: str, base: int, scopes: pl.DataFrame,
+                 pooled: pl.DataFrame) -> pl.DataFrame:
+    x = pl.col("x")
+    per_scope = pooled.filter(x >= base).group_by("group").agg(
+        pl.len().cast(pl.Int64).alias("n"),
+        ((x == x.round(0)) & (x % base == 0)).sum().cast(pl.Int64).alias("k"),
+    )
+    rows = _others(scopes, per_scope, ["n", "k"]).with_columns(
+        pl.max_horizontal(
+            pl.when(pl.col("other_n") > 0).then(pl.col("other_k") / pl.col("other_n")), pl.lit(1.0 / base)
+        ).alias("reference"),
+        pl.when(pl.col("other_n") > 0).then(pl.lit("其他街镇")).otherwise(pl.lit(f"理论值 1/{base}")).alias("__ref"),
+        pl.when(pl.col("n") > 0).then(pl.col("k") / pl.col("n")).alias("share"),
+    )
+    rows = rows.with_columns(binomial_sf(rows, "k", "n", "reference").alias("p"))
+    applicable = pl.col("n") >= params.min_n
+    excess = pl.col("share") / pl.col("reference")
+    flagged = applicable & (pl.col("p") < params.alpha) & (excess >= params.min_excess)
+    head = pl.concat_str(pl.col("__scope"), pl.lit(f"的{label}"))
+    return rows.with_columns(
+        pl.lit(f"round_{base}_share").alias("statistic"),
+        pl.when(applicable).then(pl.col("share")).alias("value"),
+        applicable.alias("applicable"),
+        flagged.alias("flagged"),
+        pl.when(applicable).then(
+            pl.when(flagged).then(pl.lit(CLASSES["excess"])).otherwise(pl.lit(CLASSES["normal"]))).alias("class"),
+        pl.when(applicable).then(pl.concat_str(
+            head, pl.lit(f"：{base} 及以上的 "), pl.col("n").cast(pl.String), pl.lit(f" 个值中，{base} 的整倍数 "),
+            pl.col("k").cast(pl.String), pl.lit(" 个，占 "), num_text(pl.col("share") * 100, 1), pl.lit("%（参照"),
+            pl.col("__ref"), pl.lit(" "), num_text(pl.col("reference") * 100, 2), pl.lit("%，为其 "),
+            num_text(excess.round(2)), pl.lit(" 倍，p"), p_text(pl.col("p")), pl.lit("）"),
+            pl.when(flagged).then(pl.lit("，整数值明显偏多，疑似估报或编造")).otherwise(pl.lit("")),
+        )).otherwise(pl.concat_str(
+            head, pl.lit(f"：{base} 及以上的值仅 "), pl.col("n").cast(pl.String),
+            pl.lit(f" 个，少于 {params.min_n} 个，不作 {base} 整倍数检验"))).alias("message"),
+        pl.struct(
+            pl.lit(base).alias("base"), "n", "k", pl.col("share").round(6).alias("share"),
+            pl.col("reference").round(6).alias("reference"), pl.col("__ref").alias("reference_from"),
+            pl.col("other_n"), pl.col("other_k"), pl.col("p").round(8).alias("p"),
+        ).struct.json_encode().alias("values"),
+    )
+
+
+def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, pooled: pl.DataFrame) -> pl.DataFrame:
+    digits = pl.DataFrame({"digit": list(range(10))}, schema={"digit": pl.Int64})
+    counts = pooled.filter(pl.col("x") >= 10).group_by("group", (pl.col("x").floor() % 10).cast(pl.Int64)
+                                                       .alias("digit")).agg(pl.len().cast(pl.Int64).alias("c"))
+    grid = scopes.select("group").join(digits, how="cross").join(counts, on=["group", "digit"], how="left",
+                                                                 nulls_equal=True).with_columns(
+        pl.col("c").fill_null(0))
+    totals = grid.filter(pl.col("group").is_null()).select("digit", pl.col("c").alias("__all"))
+    grid = grid.join(totals, on="digit", how="left").with_columns(
+        pl.col("c").sum().over("group").alias("n"),
+        pl.when(pl.col("group").is_not_null()).then(pl.col("__all") - pl.col("c")).alias("other"),
+    ).with_columns(pl.col("other").sum().over("group").alias("other_n"))
+    use_others = pl.col("other_n") >= params.min_n
+    q = pl.when(use_others).then((pl.col("other") + 1) / (pl.col("other_n") + 10)).otherwise(0.1)
+    grid = grid.with_columns(q.alias("q"), use_others.alias("__others")).with_columns(
+        (pl.col("n") * pl.col("q")).alias("e")).with_columns(
+        pl.when(pl.col("n") > 0).then((pl.col("c") - pl.col("e")) ** 2 / pl.col("e")).alias("chi_part"),
+        ((pl.col("c") - pl.col("e")) / pl.col("e").sqrt()).alias("resid"),
+        pl.concat_str(pl.col("digit").cast(pl.String), pl.lit("（实际 "),
+                      num_text(pl.col("c") / pl.col("n") * 100, 1), pl.lit("%，参照 "),
+                      num_text(pl.col("q") * 100, 1), pl.lit("%）")).alias("__text"),
+    )
+    over = pl.col("resid") > 2
+    stats = grid.group_by("group", maintain_order=True).agg(
+        pl.col("n").first(), pl.col("other_n").first(), pl.col("__others").first(),
+        pl.when(pl.col("n").first() > 0).then(pl.col("chi_part").sum()).alias("chi2"),
+        pl.col("__text").filter(over).sort_by(pl.col("resid").filter(over), descending=True).head(3).alias("__top"),
+        pl.struct("digit", pl.col("c").alias("count"), pl.col("q").round(6).alias("reference")).alias("digits"),
+    )
+    rows = scopes.join(stats, on="group", how="left", nulls_equal=True).with_columns(
+        chi2_sf(pl.col("chi2"), 9).alias("p"),
+        pl.when(pl.col("__others")).then(pl.lit("其他街镇")).otherwise(pl.lit("均匀分布")).alias("__ref"),
+    )
+    applicable = pl.col("n") >= params.min_n
+    flagged = applicable & (pl.col("p") < params.alpha)
+    head = pl.concat_str(pl.col("__scope"), pl.lit(f"的{label}个位数字"))
+    return rows.with_columns(
+        pl.lit("last_digit_chi2").alias("statistic"),
+        pl.when(applicable).then(pl.col("chi2")).alias("value"),
+        applicable.alias("applicable"),
+        flagged.alias("flagged"),
+        pl.when(applicable).then(pl.when(flagged).then(pl.lit(CLASSES["nonuniform"]))
+                                 .otherwise(pl.lit(CLASSES["uniform"]))).alias("class"),
+        pl.when(applicable).then(pl.concat_str(
+            head, pl.lit("（"), pl.col("n").cast(pl.String), pl.lit(" 个不小于 10 的值）与"), pl.col("__ref"),
+            pl.lit("相比 χ²="), num_text(pl.col("chi2").round(2)), pl.lit("（自由度 9，p"), p_text(pl.col("p")),
+            pl.lit("）"),
+            pl.when(flagged).then(pl.concat_str(
+                pl.lit("，分布明显不均匀"),
+                pl.when(pl.col("__top").list.len() > 0).then(
+                    pl.concat_str(pl.lit("；偏多的数字："), pl.col("__top").list.join("、"))).otherwise(pl.lit("")),
+            )).otherwise(pl.lit("")),
+        )).otherwise(pl.concat_str(
+            head, pl.lit("：不小于 10 的值仅 "), pl.col("n").cast(pl.String),
+            pl.lit(f" 个，少于 {params.min_n} 个，不作尾数检验"))).alias("message"),
+        pl.struct(
+            "n", pl.col("chi2").round(4).alias("chi2"), pl.lit(9).alias("df"), pl.col("p").round(8).alias("p"),
+            pl.col("__ref").alias("reference_from"), "digits",
+        ).struct.json_encode().alias("values"),
+    )
