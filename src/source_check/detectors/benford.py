@@ -174,12 +174,13 @@ def _one_test(params: BenfordParams, label: str, test: str, pooled: pl.DataFrame
                           pl.lit("%，期望 "), num_text(pl.col("p_exp") * 100, 1), pl.lit("%）")).alias("__text"),
         )
     )
-    stats = per_digit.group_by("group", maintain_order=True).agg(
+    sig = pl.col("z") > 1.96
+    stats = per_digit.sort("group", "digit", nulls_last=False).group_by("group", maintain_order=True).agg(
         (pl.col("p_obs") - pl.col("p_exp")).abs().mean().alias("mad"),
         pl.col("chi_part").sum().alias("chi2"),
         pl.col("z").max().alias("z_max"),
-        pl.col("__text").filter(pl.col("z") > 1.96).sort_by(pl.col("z").filter(pl.col("z") > 1.96),
-                                                             descending=True).head(3).alias("__top"),
+        pl.col("__text").filter(sig).sort_by([pl.col("z").filter(sig), pl.col("digit").filter(sig)],
+                                             descending=[True, False]).head(3).alias("__top"),
         pl.struct(pl.col("digit"), pl.col("count"), pl.col("p_obs").round(6).alias("observed"),
                   pl.col("p_exp").round(6).alias("expected"), pl.col("z").round(4)).alias("digits"),
     )

@@ -12,9 +12,13 @@ Values read: ``|x|`` for non-null, non-zero values. For each scope — every gro
   Bases are nested (a multiple of 1000 is one of 100 and of 10), so one heap can show
   in several rows.
 * **Last digit** (``last_digit: true``): the units digit of the integer part of values
-  ``≥ 10``; chi-square (``df = 9``) against the other groups' digit distribution
-  (add-one smoothed; uniform when the other groups have fewer than ``min_n`` values, and
-  for the overall scope). Flagged when ``p < alpha``.
+  ``≥ 100`` (there it is at least the third significant digit, close to uniform);
+  chi-square (``df = 9``) against a reference distribution: for a group, per digit the
+  median share over the groups with at least ``min_n`` such values, floored at 0.001 and
+  renormalised — a median, so that a few heaping 街镇 do not shift the reference of the
+  others (a pooled reference would make honest groups look "non-uniform" next to them);
+  uniform when fewer than 3 groups qualify, and for the overall scope. Flagged when
+  ``p < alpha``.
 
 A test with fewer than ``min_n`` eligible values in a scope is not applicable (with the
 reason). Group-level output only; ``statistic`` is ``round_<b>_share`` (value = share)
@@ -88,18 +92,20 @@ class HeapingParams(DetectorParams):
 def heaping(ctx: DetectorContext, params: HeapingParams) -> DetectorOutput:
     """Round-number and last-digit tests per group and overall; group-level output only."""
     parts: list[pl.DataFrame] = []
+    columns = list(empty_groups().columns)
     for name in params.fields:
         values = ctx.frame.select(pl.col(GROUP).cast(pl.String).alias("group"),
                                   pl.col(name).cast(pl.Float64).abs().alias("x")).filter(pl.col("x") > 0)
         scopes, pooled = pool_scopes(ctx, values, per_group=params.per == "group")
         scopes = scopes.with_columns(scope_name(ctx).alias("__scope"))
         label = ctx.pack.label(name)
-        for base in params.bases:
-            parts.append(_round_share(params, label, base, scopes, pooled).with_columns(pl.lit(name).alias("field")))
+        tests = [_round_share(params, label, base, scopes, pooled) for base in params.bases]
         if params.last_digit:
-            parts.append(_last_digit(params, label, scopes, pooled).with_columns(pl.lit(name).alias("field")))
-    columns = list(empty_groups().columns)
-    out = pl.concat([p.select(columns) for p in parts], how="vertical") if parts else empty_groups()
+            tests.append(_last_digit(params, label, scopes, pooled))
+        if tests:
+            one = pl.concat([t.with_columns(pl.lit(name).alias("field")).select(columns) for t in tests])
+            parts.append(one.sort("group", nulls_last=False, maintain_order=True))
+    out = pl.concat(parts, how="vertical") if parts else empty_groups()
     return DetectorOutput(groups=out, items=0)
 
 
@@ -161,20 +167,28 @@ def _round_share(params: HeapingParams, label: str, base: int, scopes: pl.DataFr
 
 def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, pooled: pl.DataFrame) -> pl.DataFrame:
     digits = pl.DataFrame({"digit": list(range(10))}, schema={"digit": pl.Int64})
-    counts = pooled.filter(pl.col("x") >= 10).group_by("group", (pl.col("x").floor() % 10).cast(pl.Int64)
-                                                       .alias("digit")).agg(pl.len().cast(pl.Int64).alias("c"))
-    grid = scopes.select("group").join(digits, how="cross").join(counts, on=["group", "digit"], how="left",
-                                                                 nulls_equal=True).with_columns(
-        pl.col("c").fill_null(0))
-    totals = grid.filter(pl.col("group").is_null()).select("digit", pl.col("c").alias("__all"))
-    grid = grid.join(totals, on="digit", how="left").with_columns(
-        pl.col("c").sum().over("group").alias("n"),
-        pl.when(pl.col("group").is_not_null()).then(pl.col("__all") - pl.col("c")).alias("other"),
-    ).with_columns(pl.col("other").sum().over("group").alias("other_n"))
-    use_others = pl.col("other_n") >= params.min_n
-    q = pl.when(use_others).then((pl.col("other") + 1) / (pl.col("other_n") + 10)).otherwise(0.1)
-    grid = grid.with_columns(q.alias("q"), use_others.alias("__others")).with_columns(
-        (pl.col("n") * pl.col("q")).alias("e")).with_columns(
+    counts = pooled.filter(pl.col("x") >= 100).group_by(
+        "group", (pl.col("x").floor() % 10).cast(pl.Int64).alias("digit")).agg(pl.len().cast(pl.Int64).alias("c"))
+    grid = (
+        scopes.select("group").join(digits, how="cross")
+        .join(counts, on=["group", "digit"], how="left", nulls_equal=True)
+        .with_columns(pl.col("c").fill_null(0))
+        .with_columns(pl.col("c").sum().over("group").alias("n"))
+    )
+    # reference: per digit the median share over groups with enough values (robust to a few heaping 街镇),
+    # floored at 0.001 and renormalised; uniform for the overall row and with fewer than 3 such groups
+    qualifying = grid.filter(pl.col("group").is_not_null() & (pl.col("n") >= params.min_n))
+    n_groups = qualifying.select(pl.col("group").n_unique()).item()
+    if n_groups >= 3:
+        median = qualifying.group_by("digit").agg((pl.col("c") / pl.col("n")).median().clip(0.001).alias("__m"))
+        reference = median.with_columns((pl.col("__m") / pl.col("__m").sum()).alias("__q")).select("digit", "__q")
+        grid = grid.join(reference, on="digit", how="left").with_columns(
+            pl.when(pl.col("group").is_not_null()).then(pl.col("__q")).otherwise(0.1).alias("q"),
+            pl.col("group").is_not_null().alias("__others"),
+        )
+    else:
+        grid = grid.with_columns(pl.lit(0.1).alias("q"), pl.lit(False).alias("__others"))
+    grid = grid.with_columns((pl.col("n") * pl.col("q")).alias("e")).with_columns(
         pl.when(pl.col("n") > 0).then((pl.col("c") - pl.col("e")) ** 2 / pl.col("e")).alias("chi_part"),
         ((pl.col("c") - pl.col("e")) / pl.col("e").sqrt()).alias("resid"),
         pl.concat_str(pl.col("digit").cast(pl.String), pl.lit("（实际 "),
@@ -182,15 +196,16 @@ def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, pooled:
                       num_text(pl.col("q") * 100, 1), pl.lit("%）")).alias("__text"),
     )
     over = pl.col("resid") > 2
-    stats = grid.group_by("group", maintain_order=True).agg(
-        pl.col("n").first(), pl.col("other_n").first(), pl.col("__others").first(),
+    stats = grid.sort("group", "digit", nulls_last=False).group_by("group", maintain_order=True).agg(
+        pl.col("n").first(), pl.col("__others").first(),
         pl.when(pl.col("n").first() > 0).then(pl.col("chi_part").sum()).alias("chi2"),
-        pl.col("__text").filter(over).sort_by(pl.col("resid").filter(over), descending=True).head(3).alias("__top"),
+        pl.col("__text").filter(over).sort_by([pl.col("resid").filter(over), pl.col("digit").filter(over)],
+                                              descending=[True, False]).head(3).alias("__top"),
         pl.struct("digit", pl.col("c").alias("count"), pl.col("q").round(6).alias("reference")).alias("digits"),
     )
     rows = scopes.join(stats, on="group", how="left", nulls_equal=True).with_columns(
         chi2_sf(pl.col("chi2"), 9).alias("p"),
-        pl.when(pl.col("__others")).then(pl.lit("其他街镇")).otherwise(pl.lit("均匀分布")).alias("__ref"),
+        pl.when(pl.col("__others")).then(pl.lit("各街镇中位分布")).otherwise(pl.lit("均匀分布")).alias("__ref"),
     )
     applicable = pl.col("n") >= params.min_n
     flagged = applicable & (pl.col("p") < params.alpha)
@@ -203,7 +218,7 @@ def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, pooled:
         pl.when(applicable).then(pl.when(flagged).then(pl.lit(CLASSES["nonuniform"]))
                                  .otherwise(pl.lit(CLASSES["uniform"]))).alias("class"),
         pl.when(applicable).then(pl.concat_str(
-            head, pl.lit("（"), pl.col("n").cast(pl.String), pl.lit(" 个不小于 10 的值）与"), pl.col("__ref"),
+            head, pl.lit("（"), pl.col("n").cast(pl.String), pl.lit(" 个不小于 100 的值）与"), pl.col("__ref"),
             pl.lit("相比 χ²="), num_text(pl.col("chi2").round(2)), pl.lit("（自由度 9，p"), p_text(pl.col("p")),
             pl.lit("）"),
             pl.when(flagged).then(pl.concat_str(
@@ -212,7 +227,7 @@ def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, pooled:
                     pl.concat_str(pl.lit("；偏多的数字："), pl.col("__top").list.join("、"))).otherwise(pl.lit("")),
             )).otherwise(pl.lit("")),
         )).otherwise(pl.concat_str(
-            head, pl.lit("：不小于 10 的值仅 "), pl.col("n").cast(pl.String),
+            head, pl.lit("：不小于 100 的值仅 "), pl.col("n").cast(pl.String),
             pl.lit(f" 个，少于 {params.min_n} 个，不作尾数检验"))).alias("message"),
         pl.struct(
             "n", pl.col("chi2").round(4).alias("chi2"), pl.lit(9).alias("df"), pl.col("p").round(8).alias("p"),
