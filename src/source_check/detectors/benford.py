@@ -57,7 +57,7 @@ import polars as pl
 from pydantic import Field
 
 from .base import GROUP, DetectorContext, DetectorOutput, DetectorParams, detector, empty_groups
-from .common import num_text, p_text, pool_scopes, scope_name
+from .common import num_text, p_text, scope_counts, scope_name, scopes
 from .stats import chi2_sf
 
 __all__ = ["CLASSES", "BenfordParams", "benford", "expected", "first_two_digits"]
@@ -133,33 +133,36 @@ def _one_field(ctx: DetectorContext, params: BenfordParams, name: str) -> pl.Dat
     values = frame.select(pl.col(GROUP).alias("group"), pl.col(name).cast(pl.Float64).alias("x")).filter(
         pl.col("x") >= params.min_value
     ).with_columns(first_two_digits(pl.col("x")).alias("ft"))
-    scopes, pooled = pool_scopes(ctx, values, per_group=params.per == "group")
-    summary = scopes.join(
-        pooled.group_by("group").agg(
-            pl.len().alias("n"),
-            pl.col("x").quantile(0.05, interpolation="linear").alias("p5"),
-            pl.col("x").quantile(0.95, interpolation="linear").alias("p95"),
-        ),
+    per_group = params.per == "group"
+    spread = [pl.len().cast(pl.Int64).alias("n"), pl.col("x").quantile(0.05, interpolation="linear").alias("p5"),
+              pl.col("x").quantile(0.95, interpolation="linear").alias("p95")]
+    overall = values.select(pl.lit(None, dtype=pl.String).alias("group"), *spread)
+    by_group = values.filter(pl.col("group").is_not_null()).group_by("group").agg(spread) if per_group else None
+    summary = scopes(ctx, per_group=per_group).join(
+        pl.concat([overall, by_group]) if by_group is not None else overall,
         on="group", how="left", nulls_equal=True,
     ).with_columns(
         pl.col("n").fill_null(0).cast(pl.Int64),
         (pl.col("p95") / pl.col("p5")).log10().alias("decades"),
     ).with_columns(scope_name(ctx).alias("__scope"))
-    rows = [_one_test(params, label, test, pooled, summary) for test in params.tests]
+    # counts of the first two digits per group, once; each test and the overall row add them up
+    ft_counts = scope_counts(values.group_by("group", "ft").agg(pl.len().cast(pl.Int64).alias("count")),
+                             ["ft"], ["count"], per_group=per_group)
+    rows = [_one_test(params, label, test, ft_counts, summary) for test in params.tests]
     order = {t: i for i, t in enumerate(params.tests)}
     out = pl.concat(rows, how="vertical").with_columns(pl.lit(name).alias("field"))
     return out.sort(["group", pl.col("__test").replace_strict(order, return_dtype=pl.Int64)],
                     nulls_last=False).select(list(empty_groups().columns))
 
 
-def _one_test(params: BenfordParams, label: str, test: str, pooled: pl.DataFrame,
+def _one_test(params: BenfordParams, label: str, test: str, ft_counts: pl.DataFrame,
               summary: pl.DataFrame) -> pl.DataFrame:
     statistic, test_zh, digits, (close, acceptable, marginal) = _TESTS[test]
     exp = expected(test)
     digit = {"first": pl.col("ft") // 10, "first_two": pl.col("ft"), "second": pl.col("ft") % 10}[test]
     domain = pl.DataFrame({"digit": digits, "p_exp": [exp[d] for d in digits]},
                           schema={"digit": pl.Int64, "p_exp": pl.Float64})
-    counts = pooled.group_by("group", digit.alias("digit")).agg(pl.len().alias("count"))
+    counts = ft_counts.group_by("group", digit.alias("digit")).agg(pl.col("count").sum())
     n = pl.col("n")
     per_digit = (
         summary.select("group", "n").join(domain, how="cross")

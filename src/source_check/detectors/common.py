@@ -26,18 +26,24 @@ from ..pack.model import Pack
 from .base import GROUP, ROW, DetectorContext
 
 __all__ = [
+    "BY",
     "Stratum",
+    "by_columns",
     "by_fields",
     "coerce_by",
     "field_labels",
     "num_text",
     "p_text",
-    "pool_scopes",
+    "scope_counts",
     "scope_name",
+    "scopes",
     "stratum_expr",
     "stratum_text",
     "unit_id",
 ]
+
+
+BY = "__by__"
 
 
 class Stratum(BaseModel):
@@ -62,8 +68,8 @@ def by_fields(by: Sequence[Stratum]) -> list[str]:
     return [s.field for s in by]
 
 
-def _part(s: Stratum) -> pl.Expr:
-    text = pl.col(s.field).cast(pl.String).str.strip_chars()
+def _part(s: Stratum, prefix: str = "") -> pl.Expr:
+    text = pl.col(prefix + s.field).cast(pl.String).str.strip_chars()
     if s.prefix is not None:
         text = pl.when(text.str.len_chars() >= s.prefix).then(text.str.slice(0, s.prefix))
     return pl.when(text != "").then(text)
@@ -76,14 +82,22 @@ def stratum_expr(by: Sequence[Stratum]) -> pl.Expr:
     return pl.concat_str([_part(s) for s in by], separator="|")
 
 
-def stratum_text(by: Sequence[Stratum], pack: Pack) -> pl.Expr:
-    """The stratum in Chinese for messages, e.g. ``行业代码前2位为13``."""
+def by_columns(by: Sequence[Stratum], prefix: str = BY) -> list[pl.Expr]:
+    """The stratum fields renamed with ``prefix`` (so they cannot clash with a detector's own columns)."""
+    return [pl.col(f).alias(prefix + f) for f in dict.fromkeys(by_fields(by))]
+
+
+def stratum_text(by: Sequence[Stratum], pack: Pack, prefix: str = "") -> pl.Expr:
+    """The stratum in Chinese for messages, e.g. ``行业代码前2位为13``.
+
+    ``prefix``: read the stratum fields from columns renamed by :func:`by_columns`.
+    """
     if not by:
         return pl.lit("全部单位")
     pieces: list[pl.Expr] = []
     for i, s in enumerate(by):
         head = ("，" if i else "") + pack.label(s.field) + (f"前{s.prefix}位" if s.prefix else "") + "为"
-        pieces += [pl.lit(head), _part(s)]
+        pieces += [pl.lit(head), _part(s, prefix)]
     return pl.concat_str(pieces)
 
 
@@ -127,17 +141,27 @@ def scope_name(ctx: DetectorContext) -> pl.Expr:
         pl.col("group").replace_strict(names, default=pl.col("group"), return_dtype=pl.String))
 
 
-def pool_scopes(ctx: DetectorContext, values: pl.DataFrame, *, per_group: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Scopes of a group-level test and the values pooled by scope.
+def scopes(ctx: DetectorContext, *, per_group: bool) -> pl.DataFrame:
+    """The scopes of a group-level test: ``group`` null (all records), then each group when ``per_group``."""
+    overall = pl.DataFrame({"group": [None]}, schema={"group": pl.String})
+    if not (per_group and ctx.pack.group is not None):
+        return overall
+    groups = ctx.frame.select(pl.col(GROUP).cast(pl.String).alias("group")).drop_nulls().unique().sort("group")
+    return pl.concat([overall, groups])
 
-    ``values`` has a ``group`` column. Returns every scope (``group`` null = all records,
-    then each non-null group of the frame when ``per_group`` and the pack has a group)
-    and ``values`` stacked once per scope it belongs to.
+
+def scope_counts(counts: pl.DataFrame, keys: list[str], sums: list[str], *, per_group: bool) -> pl.DataFrame:
+    """Counts by ``group`` (and ``keys``) turned into counts by scope.
+
+    The overall row (``group`` null) sums every record, including those without a group;
+    with ``per_group`` each non-null group keeps its own counts.
     """
-    scopes = pl.DataFrame({"group": [None]}, schema={"group": pl.String})
-    pooled = values.with_columns(pl.lit(None, dtype=pl.String).alias("group"))
-    if per_group and ctx.pack.group is not None:
-        groups = ctx.frame.select(pl.col(GROUP).cast(pl.String).alias("group")).drop_nulls().unique().sort("group")
-        scopes = pl.concat([scopes, groups])
-        pooled = pl.concat([pooled, values.filter(pl.col("group").is_not_null())])
-    return scopes, pooled
+    if keys:
+        overall = counts.group_by(keys).agg([pl.col(c).sum() for c in sums])
+    else:
+        overall = counts.select([pl.col(c).sum() for c in sums])
+    overall = overall.select(pl.lit(None, dtype=pl.String).alias("group"), *keys, *sums)
+    if not per_group:
+        return overall
+    own = counts.filter(pl.col("group").is_not_null()).select("group", *keys, *sums)
+    return pl.concat([overall, own], how="vertical_relaxed")

@@ -95,8 +95,8 @@ def _same_key(ctx: DetectorContext, keys: list[str]) -> pl.DataFrame:
     labels = "、".join(pack.label(k) for k in keys)
     frame = ctx.frame.select(pl.col(ROW).cast(pl.Int64).alias("row"), *keys).filter(
         pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
-    groups = frame.group_by(keys).agg(pl.col("row").sort().alias("__rows"), pl.len().alias("__n")).filter(
-        pl.col("__n") > 1)
+    frame = frame.filter(pl.len().over(keys) > 1)
+    groups = frame.group_by(keys).agg(pl.col("row").sort().alias("__rows"), pl.len().alias("__n"))
     if groups.is_empty():
         return empty_units()
     key_text = pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator="/")
@@ -134,9 +134,16 @@ def _vector(ctx: DetectorContext, params: DuplicatesParams, do_unchanged: bool) 
     untested = data.filter(~pl.col("__eligible")).height
     data = data.filter(pl.col("__eligible"))
     if params.copies:
-        groups = data.group_by(fields).agg(pl.col("__unit").unique().sort().alias("__units"))
-        data = data.join(groups, on=fields, how="left", nulls_equal=True).with_columns(
-            pl.col("__units").list.set_difference(pl.concat_list(pl.col("__unit"))).list.sort().alias("__others"))
+        # only vectors that occur more than once get their list of units (a cheap window first)
+        repeated = data.filter(pl.len().over(fields) > 1)
+        groups = (repeated.group_by(fields).agg(pl.col("__unit").unique().sort().alias("__units"))
+                  .filter(pl.col("__units").list.len() > 1))
+        copies = repeated.join(groups, on=fields, how="inner", nulls_equal=True).select(
+            "row",
+            pl.col("__units").list.set_difference(pl.concat_list(pl.col("__unit"))).list.sort().alias("__others"),
+        )
+        data = data.join(copies, on="row", how="left").with_columns(
+            pl.col("__others").fill_null(pl.lit([], dtype=pl.List(pl.String))))
     else:
         data = data.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("__others"))
     if do_unchanged:

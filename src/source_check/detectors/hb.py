@@ -45,7 +45,7 @@ from pydantic import Field, field_validator
 
 from ..expr.polars_compile import prev_name
 from .base import ROW, DetectorContext, DetectorOutput, DetectorParams, detector, empty_units
-from .common import Stratum, by_fields, coerce_by, num_text, stratum_expr, stratum_text
+from .common import BY, Stratum, by_columns, by_fields, coerce_by, num_text, stratum_expr, stratum_text
 
 __all__ = ["HBParams", "hb"]
 
@@ -100,7 +100,7 @@ def _scores(ctx: DetectorContext, params: HBParams, name: str) -> pl.DataFrame:
     a = params.A
     return (
         frame.select(pl.col(ROW).cast(pl.Int64).alias("row"), x.alias("x"), p.alias("prev"),
-                     stratum_expr(params.by).alias("stratum"), stratum_text(params.by, ctx.pack).alias("__stext"))
+                     stratum_expr(params.by).alias("stratum"), *by_columns(params.by))
         .filter((pl.col("x") > 0) & (pl.col("prev") > 0) & s.is_not_null())
         .with_columns((pl.col("x") / pl.col("prev")).alias("ratio"))
         .with_columns(r.median().over(s).alias("median_ratio"), pl.len().over(s).alias("n"))
@@ -131,7 +131,7 @@ def _shape(ctx: DetectorContext, params: HBParams, name: str, flagged: pl.DataFr
     high = pl.col("E") > pl.col("upper")
     score = pl.when(high).then((pl.col("E") - pl.col("E_median")) / pl.col("d_q3")).otherwise(
         (pl.col("E_median") - pl.col("E")) / pl.col("d_q1"))
-    return flagged.select(
+    return flagged.with_columns(stratum_text(params.by, ctx.pack, BY).alias("__stext")).select(
         "row",
         pl.lit(name).alias("field"),
         score.alias("score"),

@@ -57,7 +57,7 @@ import polars as pl
 from pydantic import Field
 
 from .base import GROUP, DetectorContext, DetectorOutput, DetectorParams, detector, empty_groups
-from .common import num_text, p_text, pool_scopes, scope_name
+from .common import num_text, p_text, scope_counts, scope_name, scopes
 from .stats import binomial_sf, chi2_sf
 
 __all__ = ["CLASSES", "HeapingParams", "heaping"]
@@ -96,12 +96,24 @@ def heaping(ctx: DetectorContext, params: HeapingParams) -> DetectorOutput:
     for name in params.fields:
         values = ctx.frame.select(pl.col(GROUP).cast(pl.String).alias("group"),
                                   pl.col(name).cast(pl.Float64).abs().alias("x")).filter(pl.col("x") > 0)
-        scopes, pooled = pool_scopes(ctx, values, per_group=params.per == "group")
-        scopes = scopes.with_columns(scope_name(ctx).alias("__scope"))
+        per_group = params.per == "group"
+        targets = scopes(ctx, per_group=per_group).with_columns(scope_name(ctx).alias("__scope"))
         label = ctx.pack.label(name)
-        tests = [_round_share(params, label, base, scopes, pooled) for base in params.bases]
+        # one pass: per group and base, values ≥ b (n) and whole multiples of b (k); the overall row sums them
+        x = pl.col("x")
+        counts = [c for b in params.bases for c in (
+            (x >= b).sum().cast(pl.Int64).alias(f"n{b}"),
+            ((x >= b) & (x == x.round(0)) & (x % b == 0)).sum().cast(pl.Int64).alias(f"k{b}"))]
+        shares = (scope_counts(values.group_by("group").agg(counts), [], [c.meta.output_name() for c in counts],
+                               per_group=per_group) if counts else None)
+        tests = [_round_share(params, label, b, targets, shares.select("group", pl.col(f"n{b}").alias("n"),
+                                                                       pl.col(f"k{b}").alias("k")))
+                 for b in params.bases if shares is not None]
         if params.last_digit:
-            tests.append(_last_digit(params, label, scopes, pooled))
+            digits = values.filter(x >= 100).group_by("group", (x.floor() % 10).cast(pl.Int64).alias("digit")).agg(
+                pl.len().cast(pl.Int64).alias("c"))
+            tests.append(_last_digit(params, label, targets, scope_counts(digits, ["digit"], ["c"],
+                                                                           per_group=per_group)))
         if tests:
             one = pl.concat([t.with_columns(pl.lit(name).alias("field")).select(columns) for t in tests])
             parts.append(one.sort("group", nulls_last=False, maintain_order=True))
@@ -123,12 +135,7 @@ def _others(scopes: pl.DataFrame, per_scope: pl.DataFrame, cols: list[str]) -> p
 
 
 def _round_share(params: HeapingParams, label: str, base: int, scopes: pl.DataFrame,
-                 pooled: pl.DataFrame) -> pl.DataFrame:
-    x = pl.col("x")
-    per_scope = pooled.filter(x >= base).group_by("group").agg(
-        pl.len().cast(pl.Int64).alias("n"),
-        ((x == x.round(0)) & (x % base == 0)).sum().cast(pl.Int64).alias("k"),
-    )
+                 per_scope: pl.DataFrame) -> pl.DataFrame:
     rows = _others(scopes, per_scope, ["n", "k"]).with_columns(
         pl.max_horizontal(
             pl.when(pl.col("other_n") > 0).then(pl.col("other_k") / pl.col("other_n")), pl.lit(1.0 / base)
@@ -165,10 +172,8 @@ def _round_share(params: HeapingParams, label: str, base: int, scopes: pl.DataFr
     )
 
 
-def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, pooled: pl.DataFrame) -> pl.DataFrame:
+def _last_digit(params: HeapingParams, label: str, scopes: pl.DataFrame, counts: pl.DataFrame) -> pl.DataFrame:
     digits = pl.DataFrame({"digit": list(range(10))}, schema={"digit": pl.Int64})
-    counts = pooled.filter(pl.col("x") >= 100).group_by(
-        "group", (pl.col("x").floor() % 10).cast(pl.Int64).alias("digit")).agg(pl.len().cast(pl.Int64).alias("c"))
     grid = (
         scopes.select("group").join(digits, how="cross")
         .join(counts, on=["group", "digit"], how="left", nulls_equal=True)

@@ -39,7 +39,7 @@ import polars as pl
 from pydantic import Field, field_validator
 
 from .base import ROW, DetectorContext, DetectorOutput, DetectorParams, detector, empty_units
-from .common import Stratum, by_fields, coerce_by, num_text, stratum_expr, stratum_text
+from .common import BY, Stratum, by_columns, by_fields, coerce_by, num_text, stratum_expr, stratum_text
 
 __all__ = ["PeerOutlierParams", "peer_outlier"]
 
@@ -75,7 +75,8 @@ def peer_outlier(ctx: DetectorContext, params: PeerOutlierParams) -> DetectorOut
     scored = (
         ctx.frame.select(
             pl.col(ROW).cast(pl.Int64).alias("row"), num.alias("num"), den.alias("den"),
-            stratum_expr(params.by).alias("stratum"), stratum_text(params.by, pack).alias("__stext"),
+            stratum_expr(params.by).alias("stratum"),
+            *by_columns(params.by),
         )
         .filter((pl.col("num") > 0) & (pl.col("den") > 0) & s.is_not_null())
         .with_columns((pl.col("num") / pl.col("den")).alias("ratio"))
@@ -97,7 +98,7 @@ def peer_outlier(ctx: DetectorContext, params: PeerOutlierParams) -> DetectorOut
     if flagged.is_empty():
         return DetectorOutput(units=empty_units(), items=items, na=items - tested)
     name = params.label or f"{pack.label(params.numerator)}/{pack.label(params.denominator)}"
-    units = flagged.select(
+    units = flagged.with_columns(stratum_text(params.by, pack, BY).alias("__stext")).select(
         "row",
         pl.lit(params.numerator).alias("field"),
         pl.col("z").abs().alias("score"),

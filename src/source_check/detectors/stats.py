@@ -67,36 +67,52 @@ def chi2_sf(x: pl.Expr, df: int) -> pl.Expr:
 def binomial_sf(frame: pl.DataFrame, k: str, n: str, p: str) -> pl.Series:
     """``P(X ≥ k)`` for ``X ~ Binomial(n, p)``, one value per row of ``frame``.
 
-    ``1 − Σ_{j<k} C(n,j) p^j (1−p)^(n−j)``, with ``ln j!`` from one cumulative sum.
-    Rows with a null input give null.
+    Sums the probability mass function over the shorter side — ``1 − Σ_{j<k}`` or
+    ``Σ_{j≥k}`` — with ``ln pmf`` built up by a cumulative sum of
+    ``ln((n − j + 1) / j) + ln(p / (1 − p))`` from ``ln pmf(0) = n ln(1 − p)`` (or down from
+    ``ln pmf(n) = n ln p``), over an exploded range of ``j``. Rows with a null input give null.
     """
     rows = frame.select(pl.col(k).cast(pl.Int64).alias("k"), pl.col(n).cast(pl.Int64).alias("n"),
                         pl.col(p).cast(pl.Float64).alias("p")).with_row_index("__i")
-    top = int(rows["n"].max() or 0)  # type: ignore[arg-type]
-    log_fact = pl.DataFrame({"j": pl.int_range(0, top + 1, eager=True)}).with_columns(
-        pl.col("j").clip(1).cast(pl.Float64).log().cum_sum().alias("lf")
-    )
+    valid = rows.filter(pl.all_horizontal(pl.col("k", "n", "p").is_not_null())).with_columns(
+        pl.col("k").clip(0, pl.col("n") + 1).alias("k"))
+    kk, nn, pp = pl.col("k"), pl.col("n"), pl.col("p")
+    lower = kk <= (nn + 1) // 2   # sum j = 0 … k−1 and subtract from 1; else sum j = k … n
     terms = (
-        rows.filter(pl.all_horizontal(pl.col("k", "n", "p").is_not_null()))
-        .with_columns(pl.int_ranges(0, pl.col("k").clip(0, pl.col("n") + 1)).alias("j"))
+        valid.filter((pp > 0) & (pp < 1))
+        .with_columns(lower.alias("__lower"))
+        .with_columns(
+            pl.when(pl.col("__lower")).then(pl.int_ranges(0, kk)).otherwise(pl.int_ranges(nn, kk - 1, -1)).alias("j"))
         .explode("j")
         .filter(pl.col("j").is_not_null())
-        .with_columns((pl.col("n") - pl.col("j")).alias("nj"))
-        .join(log_fact, on="j", how="left")
-        .join(log_fact.rename({"j": "nj", "lf": "lf_nj"}), on="nj", how="left")
-        .join(log_fact.rename({"j": "n", "lf": "lf_n"}), on="n", how="left")
         .with_columns(
-            pl.when(pl.col("p") <= 0).then((pl.col("j") == 0).cast(pl.Float64))
-            .when(pl.col("p") >= 1).then((pl.col("j") == pl.col("n")).cast(pl.Float64))
-            .otherwise((pl.col("lf_n") - pl.col("lf") - pl.col("lf_nj") + pl.col("j") * pl.col("p").log()
-                        + pl.col("nj") * (1.0 - pl.col("p")).log()).exp())
-            .alias("pmf")
+            # step from j−1 to j (upwards) or from j+1 to j (downwards), ln pmf at the start
+            pl.when(pl.col("__lower"))
+            .then(pl.when(pl.col("j") == 0).then(nn * (1 - pp).log())
+                  .otherwise((nn - pl.col("j") + 1).cast(pl.Float64).log() - pl.col("j").cast(pl.Float64).log()
+                             + pp.log() - (1 - pp).log()))
+            .otherwise(pl.when(pl.col("j") == nn).then(nn * pp.log())
+                       .otherwise((pl.col("j") + 1).cast(pl.Float64).log() - (nn - pl.col("j")).cast(pl.Float64).log()
+                                  - pp.log() + (1 - pp).log()))
+            .alias("__step")
         )
+        .with_columns(pl.col("__step").cum_sum().over("__i").exp().alias("pmf"))
         .group_by("__i")
-        .agg(pl.col("pmf").sum().alias("cdf"))
+        .agg(pl.col("pmf").sum().alias("__sum"), pl.col("__lower").first())
     )
-    out = rows.join(terms, on="__i", how="left").sort("__i").select(
-        pl.when(pl.col("k").is_null() | pl.col("n").is_null() | pl.col("p").is_null()).then(None)
-        .otherwise((1.0 - pl.col("cdf").fill_null(0.0)).clip(0.0, 1.0)).alias("sf")
+    out = (
+        rows.join(valid.select("__i", pl.col("k").alias("__k")), on="__i", how="left")
+        .join(terms, on="__i", how="left")
+        .sort("__i")
+        .select(
+            pl.when(pl.col("k").is_null() | pl.col("n").is_null() | pl.col("p").is_null()).then(None)
+            .when(pl.col("p") <= 0).then((pl.col("__k") <= 0).cast(pl.Float64))
+            .when(pl.col("p") >= 1).then((pl.col("__k") <= pl.col("n")).cast(pl.Float64))
+            .when(pl.col("__sum").is_null()).then(pl.when(pl.col("__k") <= 0).then(1.0).otherwise(0.0))
+            .when(pl.col("__lower")).then(1.0 - pl.col("__sum"))
+            .otherwise(pl.col("__sum"))
+            .clip(0.0, 1.0)
+            .alias("sf")
+        )
     )
     return out.to_series()

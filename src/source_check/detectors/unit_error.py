@@ -58,7 +58,7 @@ from pydantic import Field, field_validator
 from ..expr.polars_compile import prev_name
 from ..pack.model import Pack, Rule
 from .base import ROW, DetectorContext, DetectorOutput, DetectorParams, detector
-from .common import Stratum, by_fields, coerce_by, num_text, stratum_expr, stratum_text
+from .common import BY, Stratum, by_columns, by_fields, coerce_by, num_text, stratum_expr, stratum_text
 
 __all__ = ["UnitErrorParams", "unit_error", "unit_phrase"]
 
@@ -168,29 +168,25 @@ def _one_field(ctx: DetectorContext, params: UnitErrorParams, name: str) -> tupl
     cur = pl.col(name).cast(pl.Float64)
     has_prev = ctx.has_previous and prev_name(name) in frame.columns
     prev = pl.col(prev_name(name)).cast(pl.Float64) if has_prev else pl.lit(None, dtype=pl.Float64)
-    lr_prev = pl.when((cur > 0) & (prev > 0)).then((cur / prev).log10())
-    if params.auxiliary:
-        aux = pl.col(params.auxiliary).cast(pl.Float64)
-        stratum = stratum_expr(params.by)
-        lq = pl.when((cur > 0) & (aux > 0)).then((cur / aux).log10())
-        med = lq.median().over(stratum)
-        enough = stratum.is_not_null() & (lq.count().over(stratum) >= params.min_stratum)
-        lr_peer: pl.Expr = pl.when(enough).then(lq - med)
-        peer_cols = [aux.alias("__aux"), stratum.alias("__stratum"), stratum_text(params.by, pack).alias("__stext"),
-                     pl.when(enough).then(pl.lit(10.0).pow(med)).alias("__peer_median")]
-    else:
-        lr_peer = pl.lit(None, dtype=pl.Float64)
-        peer_cols = [pl.lit(None, dtype=pl.Float64).alias("__aux"), pl.lit(None, dtype=pl.String).alias("__stratum"),
-                     pl.lit(None, dtype=pl.String).alias("__stext"),
-                     pl.lit(None, dtype=pl.Float64).alias("__peer_median")]
+    aux = pl.col(params.auxiliary).cast(pl.Float64) if params.auxiliary else pl.lit(None, dtype=pl.Float64)
     t = frame.select(
-        pl.col(ROW).cast(pl.Int64).alias("row"),
-        pl.col(name).alias("__orig"), cur.alias("__x"), prev.alias("__prev"),
-        lr_prev.alias("__lr_prev"), lr_peer.alias("__lr_peer"), *peer_cols,
+        pl.col(ROW).cast(pl.Int64).alias("row"), pl.col(name).alias("__orig"), cur.alias("__x"), prev.alias("__prev"),
+        aux.alias("__aux"),
+        (stratum_expr(params.by) if params.auxiliary else pl.lit(None, dtype=pl.String)).alias("__stratum"),
+        *(by_columns(params.by) if params.auxiliary else []),
+    )
+    x, s = pl.col("__x"), pl.col("__stratum")
+    lq = pl.col("__lq")
+    t = t.with_columns(
+        pl.when((x > 0) & (pl.col("__prev") > 0)).then((x / pl.col("__prev")).log10()).alias("__lr_prev"),
+        pl.when((x > 0) & (pl.col("__aux") > 0)).then((x / pl.col("__aux")).log10()).alias("__lq"),
     ).with_columns(
-        pl.coalesce("__lr_prev", "__lr_peer").alias("__lr"),
+        pl.when(s.is_not_null() & (lq.count().over(s) >= params.min_stratum)).then(lq.median().over(s))
+        .alias("__med"),
+    ).with_columns(
+        pl.coalesce(pl.col("__lr_prev"), lq - pl.col("__med")).alias("__lr"),
         pl.when(pl.col("__lr_prev").is_not_null()).then(pl.lit("previous"))
-        .when(pl.col("__lr_peer").is_not_null()).then(pl.lit("peers")).alias("__basis"),
+        .when((lq - pl.col("__med")).is_not_null()).then(pl.lit("peers")).alias("__basis"),
     )
     untested = int(t["__lr"].null_count())
     tolerance = pl.when(pl.col("__basis") == "previous").then(params.band).otherwise(params.peer_band)
@@ -199,20 +195,23 @@ def _one_field(ctx: DetectorContext, params: UnitErrorParams, name: str) -> tupl
                         | {(-math.log10(k), 1 / k) for k in params.factors})
     dist = [(pl.col("__lr") - c).abs() for c, _ in candidates]
     best = pl.min_horizontal(dist)
-    chosen_log = pl.lit(None, dtype=pl.Float64)
-    chosen_factor = pl.lit(None, dtype=pl.Float64)
-    phrase = pl.lit(None, dtype=pl.String)
-    for (c, k), d in reversed(list(zip(candidates, dist, strict=True))):
-        hit = d == best
-        chosen_log = pl.when(hit).then(pl.lit(c)).otherwise(chosen_log)
-        chosen_factor = pl.when(hit).then(pl.lit(k)).otherwise(chosen_factor)
-        phrase = pl.when(hit).then(pl.lit(unit_phrase(unit, c, max(k, 1 / k)))).otherwise(phrase)
-    t = t.with_columns(best.alias("__dist"), chosen_log.alias("__clog"), chosen_factor.alias("__factor"),
-                       phrase.alias("__phrase"), tolerance.alias("__tol"))
-    hits = t.filter(
+    chosen = pl.lit(None, dtype=pl.Int64)
+    for i, d in reversed(list(enumerate(dist))):
+        chosen = pl.when(d == best).then(pl.lit(i, dtype=pl.Int64)).otherwise(chosen)
+    hits = t.with_columns(best.alias("__dist"), tolerance.alias("__tol")).filter(
         pl.col("__lr").is_not_null()
         & (pl.col("__dist") <= pl.col("__tol"))
         & (pl.col("__lr").abs() >= math.log10(params.min_ratio))
+    )
+    hits = hits.with_columns(chosen.alias("__i")).with_columns(
+        pl.col("__i").replace_strict({i: c for i, (c, _) in enumerate(candidates)}, return_dtype=pl.Float64)
+        .alias("__clog"),
+        pl.col("__i").replace_strict({i: k for i, (_, k) in enumerate(candidates)}, return_dtype=pl.Float64)
+        .alias("__factor"),
+        pl.col("__i").replace_strict({i: unit_phrase(unit, c, max(k, 1 / k)) for i, (c, k) in enumerate(candidates)},
+                                     return_dtype=pl.String).alias("__phrase"),
+        (stratum_text(params.by, pack, BY) if params.auxiliary else pl.lit(None, dtype=pl.String)).alias("__stext"),
+        pl.when(pl.col("__basis") == "peers").then(pl.lit(10.0).pow(pl.col("__med"))).alias("__peer_median"),
     )
     if hits.is_empty():
         return pl.DataFrame(), untested
@@ -245,7 +244,7 @@ def _one_field(ctx: DetectorContext, params: UnitErrorParams, name: str) -> tupl
             pl.col("__ratio").round(6).alias("ratio"),
             pl.col("__factor").alias("factor"),
             pl.col("suggested"),
-            pl.col("__stratum").alias("stratum"),
+            pl.when(pl.col("__basis") == "peers").then(pl.col("__stratum")).alias("stratum"),
             pl.col("__peer_median").alias("peer_median"),
         ).alias("__values"),
         "suggested",
