@@ -102,6 +102,17 @@ def test_strata_are_separate_and_decline_is_flagged():
     assert 3 in pooled.units["row"].to_list()
 
 
+def test_no_scale_on_one_side_flags_nothing_there():
+    # 8 of 12 unchanged: E_med = E_Q3 = 0 so d_Q3 = 0 — growth cannot be judged, falls can
+    prev = [100.0] * 12
+    cur = [100.0] * 8 + [101.0, 99.0, 95.0, 10.0]
+    df = frame({"k": [f"u{i}" for i in range(12)], "g": ["x"] * 12, "ind": ["1311"] * 12, "rev": cur}, group="g",
+               previous={"rev": prev})
+    out = run("hb", PACK, df, has_previous=True, fields=["rev"])
+    assert out.units["row"].to_list() == [10, 11]   # the falls; the rise to 101 is not judged
+    assert all(math.isfinite(s) for s in out.units["score"])
+
+
 def test_end_to_end_needs_previous():
     data = pl.DataFrame({"k": list("abcdefg"), "g": ["x"] * 7, "ind": ["1311"] * 7, "rev": CUR})
     prev = data.with_columns(pl.Series("rev", PREV))

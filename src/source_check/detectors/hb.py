@@ -11,7 +11,9 @@ Within each stratum (``by:``; all records without it), over records with
 
 Quartiles and medians interpolate linearly (R's default ``type = 7``, as in univOutl's
 ``HBmethod``). Strata with fewer than ``min_n`` usable records, and strata whose three
-quartiles of ``E`` are all 0 (univOutl stops there), are not tested. The score is the
+quartiles of ``E`` are all 0 (univOutl stops there), are not tested; when only one of
+``d_Q1``, ``d_Q3`` is 0 (over a quarter of the stratum exactly at the median ratio, e.g.
+unchanged headcounts, with ``E_med = 0``) nothing is flagged on that side. The score is the
 distance from ``E_med`` in units of ``d_Q1`` / ``d_Q3`` (flagged when above ``C``). Needs
 previous data.
 
@@ -77,7 +79,10 @@ def hb(ctx: DetectorContext, params: HBParams) -> DetectorOutput:
     for name in params.fields:
         scored = _scores(ctx, params, name)
         tested += scored.filter(pl.col("__tested")).height
-        outside = (pl.col("E") < pl.col("lower")) | (pl.col("E") > pl.col("upper"))
+        # a side whose quartile distance is 0 (over a quarter of the stratum at the median, e.g. unchanged
+        # headcounts) has no scale: nothing is flagged on that side rather than everything
+        outside = (((pl.col("E") < pl.col("lower")) & (pl.col("d_q1") > 0))
+                   | ((pl.col("E") > pl.col("upper")) & (pl.col("d_q3") > 0)))
         flagged = scored.filter(pl.col("__tested") & outside)
         if not flagged.is_empty():
             parts.append(_shape(ctx, params, name, flagged))
