@@ -55,7 +55,7 @@ def test_round_numbers_against_the_other_groups():
     assert details["reference"] == pytest.approx(round(reference, 6))
     assert details["p"] == pytest.approx(_binomial_tail(k_b, 150, reference), abs=1e-8)
     assert b["flagged"] and b["class"] == "整数偏多（excess）"
-    assert "整数值明显偏多" in b["message"] and "参照其他街镇" in b["message"]
+    assert "整数值明显偏多" in b["message"] and "（其他街镇）" in b["message"]
     assert rows[("b", "round_10_share")]["flagged"]
     assert not rows[("a", "round_100_share")]["flagged"] and not rows[("a", "round_10_share")]["flagged"]
     overall = rows[(None, "round_100_share")]

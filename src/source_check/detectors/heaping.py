@@ -157,9 +157,9 @@ def _round_share(params: HeapingParams, label: str, base: int, scopes: pl.DataFr
             pl.when(flagged).then(pl.lit(CLASSES["excess"])).otherwise(pl.lit(CLASSES["normal"]))).alias("class"),
         pl.when(applicable).then(pl.concat_str(
             head, pl.lit(f"：{base} 及以上的 "), pl.col("n").cast(pl.String), pl.lit(f" 个值中，{base} 的整倍数 "),
-            pl.col("k").cast(pl.String), pl.lit(" 个，占 "), num_text(pl.col("share") * 100, 1), pl.lit("%（参照"),
-            pl.col("__ref"), pl.lit(" "), num_text(pl.col("reference") * 100, 2), pl.lit("%，为其 "),
-            num_text(excess.round(2)), pl.lit(" 倍，p"), p_text(pl.col("p")), pl.lit("）"),
+            pl.col("k").cast(pl.String), pl.lit(" 个，占 "), num_text(pl.col("share") * 100, 1), pl.lit("%，是参照值 "),
+            num_text(pl.col("reference") * 100, 2), pl.lit("%（"), pl.col("__ref"), pl.lit("）的 "),
+            num_text(excess.round(2)), pl.lit(" 倍（p"), p_text(pl.col("p")), pl.lit("）"),
             pl.when(flagged).then(pl.lit("，整数值明显偏多，疑似估报或编造")).otherwise(pl.lit("")),
         )).otherwise(pl.concat_str(
             head, pl.lit(f"：{base} 及以上的值仅 "), pl.col("n").cast(pl.String),
