@@ -22,7 +22,8 @@ A scope is tested only when ``N ≥ min_n`` and the values span at least ``min_d
 orders of magnitude between their 5th and 95th percentiles, ``log10(P95 / P5)``;
 otherwise its row has ``applicable = false`` and the reason in the message. ``flagged``
 is nonconformity (also marginal with ``flag_marginal: true``). The MAD, not χ², decides:
-with a few thousand values χ² rejects almost any real data set (Nigrini).
+with a few thousand values χ² rejects almost any real data set (Nigrini). From marginal
+on, the message names up to three digits with ``z > 1.96``, largest ``z`` first.
 
 Parameters (YAML)
 -----------------
@@ -219,7 +220,7 @@ def _one_test(params: BenfordParams, label: str, test: str, ft_counts: pl.DataFr
             pl.lit("，"), pl.col("__class").replace_strict(CLASSES, return_dtype=pl.String),
             pl.lit("；χ²="), num_text(pl.col("chi2").round(2)), pl.lit(f"（自由度 {df}，p"),
             p_text(pl.col("p_chi2")), pl.lit("）"),
-            pl.when(pl.col("__top").list.len() > 0).then(
+            pl.when((pl.col("__top").list.len() > 0) & pl.col("__class").is_in(["marginal", "nonconformity"])).then(
                 pl.concat_str(pl.lit("；偏离最大的数字："), pl.col("__top").list.join("、"))).otherwise(pl.lit("")),
         )).otherwise(reason).alias("message"),
         pl.struct(
