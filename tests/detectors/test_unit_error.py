@@ -61,6 +61,19 @@ def test_thousand_and_ten_thousand_either_way_found_three_not():
     assert (out.items, out.na) == (20, 0)
 
 
+def test_several_fields_at_once():
+    df = frame({"k": ["a", "b", "c"], "g": ["x"] * 3, "ind": ["1"] * 3, "emp": [20] * 3,
+                "wages": [1200.0 * 1000, 500.0, 800.0], "payable": [1500.0, 600.0 * 10_000, 900.0]},
+               group="g", previous={"wages": [1200.0, 510.0, 790.0], "payable": [1500.0, 600.0, 905.0]})
+    out = run("unit_error", PACK, df, has_previous=True, fields=["wages", "payable"])
+    assert out.units.select("row", "field").rows() == [(0, "wages"), (1, "payable")]
+    first, second = (json.loads(v) for v in out.units["values"])
+    assert (first["wages"], first["factor"], second["payable"], second["factor"]) == (1_200_000.0, 1000.0, 6e6, 1e4)
+    assert first["rules_failed_before"] == ["R-avg", "R-pay"] and first["rules_failed_after"] == []
+    assert second["rules_failed_before"] == ["R-pay"] and second["rules_failed_after"] == []
+    assert (out.items, out.na) == (6, 0)
+
+
 def test_message_as_a_statistician_reads_it():
     # 1200 千元 written as 1 200 000 元; last period 1199.64 千元 → ratio 1000.3
     df = _frame([1_200_000.0, 500.0], prev=[1199.64, 480.0])

@@ -151,13 +151,10 @@ def unit_error(ctx: DetectorContext, params: UnitErrorParams) -> DetectorOutput:
 
 
 def _values_json(flagged: pl.DataFrame) -> pl.Expr:
-    dtype = flagged.schema["__values"]
-    assert isinstance(dtype, pl.Struct)
-    fields = [f.name for f in dtype.fields]
-    return pl.struct(
-        *[pl.col("__values").struct.field(f) for f in fields],
-        pl.col("rules_failed_before"), pl.col("rules_failed_after"),
-    ).struct.json_encode().alias("values")
+    """The per-field values object (JSON, keys differ by field) extended with the re-check lists."""
+    lists = pl.struct(pl.col("rules_failed_before"), pl.col("rules_failed_after")).struct.json_encode()
+    return pl.concat_str(pl.col("__values").str.strip_suffix("}"), pl.lit(","),
+                         lists.str.strip_prefix("{")).alias("values")
 
 
 def _one_field(ctx: DetectorContext, params: UnitErrorParams, name: str) -> tuple[pl.DataFrame, int]:
@@ -246,7 +243,7 @@ def _one_field(ctx: DetectorContext, params: UnitErrorParams, name: str) -> tupl
             pl.col("suggested"),
             pl.when(pl.col("__basis") == "peers").then(pl.col("__stratum")).alias("stratum"),
             pl.col("__peer_median").alias("peer_median"),
-        ).alias("__values"),
+        ).struct.json_encode().alias("__values"),
         "suggested",
     )
     return out, untested
