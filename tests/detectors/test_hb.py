@@ -102,14 +102,20 @@ def test_strata_are_separate_and_decline_is_flagged():
     assert 3 in pooled.units["row"].to_list()
 
 
-def test_no_scale_on_one_side_flags_nothing_there():
-    # 8 of 12 unchanged: E_med = E_Q3 = 0 so d_Q3 = 0 — growth cannot be judged, falls can
-    prev = [100.0] * 12
-    cur = [100.0] * 8 + [101.0, 99.0, 95.0, 10.0]
+@pytest.mark.parametrize(("rise", "flagged"), [(101.0, [10, 11]), (103.0, [8, 10, 11])])
+def test_a_side_without_spread_borrows_the_other(rise, flagged):
+    # 8 of 12 unchanged: E_med = E_Q3 = 0, so d_Q3 = 0 and the upper side uses d_Q1
+    cur = [100.0] * 8 + [rise, 99.0, 95.0, 10.0]
     df = frame({"k": [f"u{i}" for i in range(12)], "g": ["x"] * 12, "ind": ["1311"] * 12, "rev": cur}, group="g",
-               previous={"rev": prev})
+               previous={"rev": [100.0] * 12})
     out = run("hb", PACK, df, has_previous=True, fields=["rev"])
-    assert out.units["row"].to_list() == [10, 11]   # the falls; the rise to 101 is not judged
+    # by hand: E = (1 − 1/r)·√100 below the median ratio 1; sorted E: −90, −0.5263, −0.1010, 0 × 8, …
+    # Q1 at position 1 + 11/4 = 3.75: −0.1010 · 0.25 = −0.02525; d_Q1 = 0.02525; upper = 4 · d_Q1 = 0.1010
+    upper = 4 * 0.25 * (1 / 0.99 - 1) * 10
+    v = json.loads(out.units["values"][0])
+    assert (v["d_q1"], v["d_q3"], v["upper"]) == pytest.approx((upper / 4, upper / 4, upper))
+    # a 1 % rise (E = 0.01·√101 = 0.1005) is inside, 3 % (0.3045) is not
+    assert out.units["row"].to_list() == flagged
     assert all(math.isfinite(s) for s in out.units["score"])
 
 

@@ -10,10 +10,13 @@ Within each stratum (``by:``; all records without it), over records with
 * outlier when ``E_i < E_med − C·d_Q1`` or ``E_i > E_med + C·d_Q3``.
 
 Quartiles and medians interpolate linearly (R's default ``type = 7``, as in univOutl's
-``HBmethod``). Strata with fewer than ``min_n`` usable records, and strata whose three
-quartiles of ``E`` are all 0 (univOutl stops there), are not tested; when only one of
-``d_Q1``, ``d_Q3`` is 0 (over a quarter of the stratum exactly at the median ratio, e.g.
-unchanged headcounts, with ``E_med = 0``) nothing is flagged on that side. The score is the
+``HBmethod``). Strata with fewer than ``min_n`` usable records are not tested. As ``E``
+changes sign at the median ratio, ``E_med`` is usually about 0 and ``A`` rarely matters;
+when over a quarter of a stratum sits exactly at the median ratio (e.g. unchanged
+headcounts) one of ``d_Q1``, ``d_Q3`` is 0 and that side borrows the other side's
+distance — otherwise every unit on that side would be an outlier (univOutl) or none
+could be. A stratum where both are 0 (e.g. all quartiles of ``E`` equal 0, where
+univOutl stops) is not tested. ``values`` report the distances used. The score is the
 distance from ``E_med`` in units of ``d_Q1`` / ``d_Q3`` (flagged when above ``C``). Needs
 previous data.
 
@@ -79,10 +82,7 @@ def hb(ctx: DetectorContext, params: HBParams) -> DetectorOutput:
     for name in params.fields:
         scored = _scores(ctx, params, name)
         tested += scored.filter(pl.col("__tested")).height
-        # a side whose quartile distance is 0 (over a quarter of the stratum at the median, e.g. unchanged
-        # headcounts) has no scale: nothing is flagged on that side rather than everything
-        outside = (((pl.col("E") < pl.col("lower")) & (pl.col("d_q1") > 0))
-                   | ((pl.col("E") > pl.col("upper")) & (pl.col("d_q3") > 0)))
+        outside = (pl.col("E") < pl.col("lower")) | (pl.col("E") > pl.col("upper"))
         flagged = scored.filter(pl.col("__tested") & outside)
         if not flagged.is_empty():
             parts.append(_shape(ctx, params, name, flagged))
@@ -122,11 +122,14 @@ def _scores(ctx: DetectorContext, params: HBParams, name: str) -> pl.DataFrame:
             pl.max_horizontal(e_med - e_q1, (a * e_med).abs()).alias("d_q1"),
             pl.max_horizontal(e_q3 - e_med, (a * e_med).abs()).alias("d_q3"),
         )
+        .with_columns(  # a side without spread borrows the other side's distance
+            pl.when(pl.col("d_q1") > 0).then(pl.col("d_q1")).otherwise(pl.col("d_q3")).alias("d_q1"),
+            pl.when(pl.col("d_q3") > 0).then(pl.col("d_q3")).otherwise(pl.col("d_q1")).alias("d_q3"),
+        )
         .with_columns(
             (e_med - params.C * pl.col("d_q1")).alias("lower"),
             (e_med + params.C * pl.col("d_q3")).alias("upper"),
-            ((pl.col("n") >= params.min_n)
-             & ~((e_q1.abs() < 1e-12) & (e_med.abs() < 1e-12) & (e_q3.abs() < 1e-12))).alias("__tested"),
+            ((pl.col("n") >= params.min_n) & (pl.col("d_q1") > 0)).alias("__tested"),
         )
     )
 
@@ -150,7 +153,7 @@ def _shape(ctx: DetectorContext, params: HBParams, name: str, flagged: pl.DataFr
         ).alias("message"),
         pl.struct(
             pl.col("x").alias(name), pl.col("prev").alias(f"prev({name})"), "ratio", "median_ratio", "E",
-            "E_q1", "E_median", "E_q3", "lower", "upper", "stratum", "n",
+            "E_q1", "E_median", "E_q3", "d_q1", "d_q3", "lower", "upper", "stratum", "n",
         ).struct.json_encode().alias("values"),
         pl.lit(None, dtype=pl.Float64).alias("suggested"),
     )
