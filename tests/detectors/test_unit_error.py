@@ -135,7 +135,7 @@ def test_recheck_rules_after_correction_end_to_end():
     # d: payable is in 元 too; dividing wages alone breaks R-pay — a sign the whole form needs the fix
     d = json.loads(f["values"][1])
     assert (d["rules_failed_before"], d["rules_failed_after"]) == (["R-avg"], ["R-pay"])
-    assert "仍不通过：R-pay" in f["message"][1]
+    assert f["message"][1].endswith("按建议值更正后 R-avg 通过，R-pay 变为不通过")
     anomalies = result.anomalies
     assert anomalies is not None
     scores = anomalies.filter(pl.col("detector_id") == "D-unit").sort("row")["score"].to_list()

@@ -17,9 +17,10 @@ flagged when that distance is at most the tolerance and ``ratio`` is at least
 With ``recheck`` (default), every flagged value of a record is replaced by its
 suggestion at once and the pack's balance and row/history rules that read the field
 are evaluated again (with :meth:`source_check.engine.compile.PackPlan.status_expr`); the
-values list ``rules_failed_before`` and ``rules_failed_after``. A correction after which
-rules that failed pass is a strong sign it is the right fix: the score, ``1 − distance /
-tolerance`` in (0, 1], gains 1 then.
+values list ``rules_failed_before`` and ``rules_failed_after`` and the message says which
+rules the correction makes pass, which still fail and which it makes fail. A correction
+after which rules that failed pass, and none newly fails, is a strong sign it is the
+right fix: the score, ``1 − distance / tolerance`` in (0, 1], gains 1 then.
 
 Parameters (YAML)
 -----------------
@@ -296,23 +297,29 @@ def _with_recheck(ctx: DetectorContext, params: UnitErrorParams, flagged: pl.Dat
         .join(failing(ctx.frame, "__before"), on=["row", "__rule"], how="left")
         .join(failing(corrected, "__after"), on=["row", "__rule"], how="left")
         .join(ids, on="__rule", how="left")
+        .with_columns(pl.col("__before").fill_null(False), pl.col("__after").fill_null(False))
         .sort("row", "field", "__rule")
         .group_by("row", "field", maintain_order=True)
-        .agg(pl.col("__id").filter(pl.col("__before").fill_null(False)).alias("rules_failed_before"),
-             pl.col("__id").filter(pl.col("__after").fill_null(False)).alias("rules_failed_after"))
+        .agg(pl.col("__id").filter(pl.col("__before")).alias("rules_failed_before"),
+             pl.col("__id").filter(pl.col("__after")).alias("rules_failed_after"),
+             pl.col("__id").filter(pl.col("__before") & ~pl.col("__after")).alias("__fixed_ids"),
+             pl.col("__id").filter(pl.col("__before") & pl.col("__after")).alias("__still_ids"),
+             pl.col("__id").filter(~pl.col("__before") & pl.col("__after")).alias("__new_ids"))
     )
-    out = flagged.join(pairs, on=["row", "field"], how="left").with_columns(
-        pl.col("rules_failed_before").fill_null(empty), pl.col("rules_failed_after").fill_null(empty)
-    )
-    before_n = pl.col("rules_failed_before").list.len()
-    after_n = pl.col("rules_failed_after").list.len()
+    lists = ["rules_failed_before", "rules_failed_after", "__fixed_ids", "__still_ids", "__new_ids"]
+    out = flagged.join(pairs, on=["row", "field"], how="left").with_columns([pl.col(c).fill_null(empty) for c in lists])
+    before, after = pl.col("rules_failed_before"), pl.col("rules_failed_after")
+    fixed, still, new = pl.col("__fixed_ids"), pl.col("__still_ids"), pl.col("__new_ids")
+
+    def clause(items: pl.Expr, text: str) -> pl.Expr:
+        return pl.when(items.list.len() > 0).then(pl.concat_str(items.list.join("、"), pl.lit(text)))
+
+    parts = pl.concat_str([clause(fixed, " 通过"), clause(still, " 仍不通过"), clause(new, " 变为不通过")],
+                          separator="，", ignore_nulls=True)
     return out.with_columns(
-        ((before_n > 0) & (after_n == 0)).alias("__fixed"),
-        pl.when((before_n > 0) & (after_n == 0))
-        .then(pl.concat_str(pl.lit("；按建议值更正后 "), pl.col("rules_failed_before").list.join("、"),
-                            pl.lit(" 通过")))
-        .when(after_n > 0)
-        .then(pl.concat_str(pl.lit("；按建议值更正后仍不通过："), pl.col("rules_failed_after").list.join("、")))
+        ((fixed.list.len() > 0) & (new.list.len() == 0)).alias("__fixed"),
+        pl.when(before.list.len() + after.list.len() > 0)
+        .then(pl.concat_str(pl.lit("；按建议值更正后 "), parts))
         .otherwise(pl.lit(""))
         .alias("__suffix"),
     )
