@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from source_check import check, load_pack, load_pack_text
+from source_check import check, load_pack
 
 gx = pytest.importorskip("great_expectations", reason="需要可选依赖 source-check[gx]（great-expectations）")
 

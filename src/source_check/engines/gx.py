@@ -76,7 +76,7 @@ from ..expr.functions import function_name
 from ..formats import FORMATS
 from ..pack.model import Pack, Rule
 
-__all__ = ["GxSuite", "to_pandas", "to_suite", "run_suite"]
+__all__ = ["GxSuite", "run_suite", "to_pandas", "to_suite"]
 
 E = gx.expectations
 SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
@@ -109,7 +109,9 @@ class GxSuite:
 
 # --- reading the AST ------------------------------------------------------------------
 
-_FLIP: dict[type[exp.Expression], type[exp.Expression]] = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ, exp.NEQ: exp.NEQ}
+_FLIP: dict[type[exp.Expression], type[exp.Expression]] = {
+    exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ, exp.NEQ: exp.NEQ,
+}
 _OPS: dict[type[exp.Expression], Callable[[Any, Any], Any]] = {
     exp.GT: operator.gt, exp.GTE: operator.ge, exp.LT: operator.lt, exp.LTE: operator.le,
     exp.EQ: operator.eq, exp.NEQ: operator.ne,
@@ -391,7 +393,8 @@ def run_suite(gx_suite: GxSuite, data: Any, *, result_format: str = "SUMMARY") -
     for r in result.results:
         config = r.expectation_config
         if r.exception_info and r.exception_info.get("raised_exception"):
-            raise RuntimeError(f"GX 执行规则 {config.meta.get('rule_id')} 出错：{r.exception_info['exception_message']}")
+            message = r.exception_info["exception_message"]
+            raise RuntimeError(f"GX 执行规则 {config.meta.get('rule_id')} 出错：{message}")
         rows.append({
             "rule_id": config.meta.get("rule_id"),
             "level": config.meta.get("level"),
