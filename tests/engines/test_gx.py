@@ -38,6 +38,7 @@ rules:
   - {id: C7, check: "regexp_like(code, '^1')"}
   - {id: C8, check: "in_codelist(town, 'towns')"}
   - {id: C9, check: a != 3}
+  - {id: C10, when: "c IS NOT NULL AND b >= 1", check: a >= 5}
   - {id: X1, check: a * 2 <= b}
   - {id: X2, check: a <= b OR c > 0}
   - {id: X3, check: "uscc_valid(id)"}
@@ -76,7 +77,7 @@ def test_expressible_rules_and_unsupported_reasons(pack):
     gs = to_suite(pack)
     assert isinstance(gs, GxSuite)
     expressible = {"id.required", "id.unique", "town.codelist", "a.min", "b.max", "tel.format", "code.pattern",
-                   "P1", "P2", "P3", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"}
+                   "P1", "P2", "P3", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10"}
     assert set(gs.rules) == expressible
     unsupported = dict(gs.unsupported)
     assert set(unsupported) == {"a.type", "b.type", "c.type", "X1", "X2", "X3", "X4", "B1", "H1"}
