@@ -238,7 +238,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
     ap.add_argument("--sources", nargs="+", default=SOURCES, choices=SOURCES)
-    ap.add_argument("--pandera-max-rows", type=int, default=1_000_000, help="skip pandera above this size")
+    ap.add_argument("--pandera-max-rows", type=int, default=10_000_000, help="skip pandera above this size")
     ap.add_argument("--gx-max-rows", type=int, default=1_000_000, help="skip GX above this size")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per contender run")
     ap.add_argument("--repeat", type=int, default=2, help="runs per cell; the fastest is reported")
