@@ -28,8 +28,8 @@ __all__ = [
     "SectionParams",
     "class_codes",
     "class_names",
-    "family_of",
     "families",
+    "family_of",
     "industry_mix",
     "town_codes",
 ]

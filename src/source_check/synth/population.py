@@ -197,7 +197,7 @@ def _flag(u: np.ndarray, p: float | np.ndarray) -> np.ndarray:
 
 
 def _money(x: np.ndarray) -> np.ndarray:
-    return np.rint(x).astype(np.int64)
+    return np.asarray(np.rint(x), dtype=np.int64)
 
 
 def _accounts(
@@ -236,7 +236,8 @@ def _accounts(
     cost = _money(revenue * (1 - margin))
     main_all = _flag(u["main_share"], 0.5)
     main_revenue = np.where(main_all, revenue, _money(revenue * _between(u["main_share"], 0.85, 1.0)))
-    main_cost = np.minimum(cost, _money(cost * main_revenue / np.maximum(revenue, 1) * _between(u["main_cost"], 0.97, 1.0)))
+    main_share = main_revenue / np.maximum(revenue, 1)
+    main_cost = np.minimum(cost, _money(cost * main_share * _between(u["main_cost"], 0.97, 1.0)))
     vat = _money(revenue * np.maximum(margin, 0.04) * g["vat_rate"] * _between(u["vat"], 0.6, 1.1))
     taxes = _money(vat * 0.12 + revenue * _between(u["extra_tax"], 0.0002, 0.002))
     expenses = revenue * margin * _between(u["exp_ratio"], 0.55, 1.08)
@@ -261,7 +262,8 @@ def _accounts(
     total_liabilities = _money(total_assets * _between(u["leverage"], 0.15, 0.85))
     # financial expenses: interest on debt, interest on deposits, fees
     borrowing = _flag(u["borrow_has"], 0.4)
-    interest_exp = np.where(borrowing, _money(total_liabilities * 0.4 * _between(u["interest_rate"], 0.02, 0.05) * frac), 0)
+    rate = _between(u["interest_rate"], 0.02, 0.05)
+    interest_exp = np.where(borrowing, _money(total_liabilities * 0.4 * rate * frac), 0)
     interest_income = _money(current_assets * 0.3 * 0.004 * frac)
     fin_exp = interest_exp - interest_income + _money(revenue * _between(u["fee"], 0.0002, 0.001))
     # other gains and losses (losses negative)
@@ -308,7 +310,8 @@ def _accounts(
     online_share = np.where(g["online_shop"], _between(u["online"], 0.8, 1.0),
                             np.where(g["retail_trade"] & _flag(u["online_has"], 0.4), _between(u["online"], 0, 0.3), 0))
     out.update(sales_total=sales_total, wholesale=sales_total - retail, retail=retail,
-               online_retail=_money(retail * online_share), stock_end=_money(sales_total * _between(u["stock"], 0.04, 0.2)))
+               online_retail=_money(retail * online_share),
+               stock_end=_money(sales_total * _between(u["stock"], 0.04, 0.2)))
     return {k: np.asarray(v) for k, v in out.items()}
 
 
@@ -400,7 +403,7 @@ def population(
         raise ValueError("n must be non-negative")
     rng = np.random.default_rng(seed)
     months = period_months(period)
-    n_dead = int(round(deaths * n))
+    n_dead = round(deaths * n)
     total = n + n_dead
     mix = industry_mix()
     sec_names = np.array(list(mix))
@@ -445,7 +448,7 @@ def population(
     age = np.minimum(rng.exponential(3300, total), 11000).astype(np.int64)
     open_days = last_prev - age
     born = np.zeros(total, dtype=bool)
-    born[rng.choice(n, int(round(births * n)), replace=False)] = True
+    born[rng.choice(n, round(births * n), replace=False)] = True
     start_year = (dt.date(period_end.year, 1, 1) - epoch).days
     span = max((period_end - dt.date(period_end.year, 1, 1)).days - 30, 1)
     open_days[born] = start_year + rng.integers(0, span, int(born.sum()))
