@@ -33,8 +33,8 @@ import polars as pl
 
 from ..pack.model import Pack
 from .anomalies import DEFAULT_RATES, KIND_ZH, KINDS, TRUTH_SCHEMA, parse_anomalies, plant
-from .forms import FORM_FIELDS, FORMS, VARIANTS_103, form_frame, forms, frames_for_pack, resolve_forms
-from .population import Population, population, previous_period
+from .formset import FORM_FIELDS, FORMS, VARIANTS_103, form_frame, forms, frames_for_pack, resolve_forms
+from .model import Population, population, previous_period
 from .write import write_synthetic
 
 __all__ = [

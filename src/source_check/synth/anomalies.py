@@ -35,7 +35,7 @@ import numpy as np
 import polars as pl
 
 from .codes import excel_damage
-from .population import MONEY_103, Population
+from .model import MONEY_103, Population
 
 __all__ = ["DEFAULT_RATES", "KINDS", "KIND_ZH", "TRUTH_SCHEMA", "parse_anomalies", "plant"]
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ..pack.model import Pack
-from .forms import VARIANTS_103
+from .formset import VARIANTS_103
 from .vocab import FIELD_LABELS, FORM_TITLES
 
 if TYPE_CHECKING:

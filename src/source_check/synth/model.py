@@ -129,7 +129,7 @@ def _person_names(rng: np.random.Generator, n: int) -> pl.Series:
 
 
 def _company_names(rng: np.random.Generator, sections: np.ndarray) -> pl.Series:
-    """Unique company names: 上海 + a 2–3 character brand + an industry word + a suffix."""
+    """Unique company names: 上海 + a 2–4 character brand (字号) + an industry word + a suffix."""
     n = sections.size
     brand = pl.concat([_chars(BRAND_CHARS), pl.Series([""])])
     nb = brand.len() - 1  # index nb = no third character
@@ -140,21 +140,27 @@ def _company_names(rng: np.random.Generator, sections: np.ndarray) -> pl.Series:
     suffix_p = np.array([0.8, 0.12, 0.08])
     options = {s: np.flatnonzero(sec_of_word == s) for s in SECTION_WORDS}
     names = pl.Series("name", [], dtype=pl.String)
+    hashes = np.zeros(n, dtype=np.uint64)
     rows = np.arange(n)
     while rows.size:
         m = rows.size
-        b = rng.integers(0, nb, (m, 3))
-        b[:, 2] = np.where(rng.random(m) < 0.35, b[:, 2], nb)
+        b = rng.integers(0, nb, (m, 4))
+        # brands of 2, 3 or 4 characters; names drawn again after a clash get 4 (rarely clash again)
+        length = rng.choice(np.array([2, 3, 4]), m, p=[0.15, 0.7, 0.15]) if names.len() == 0 else np.full(m, 4)
+        b[:, 2] = np.where(length >= 3, b[:, 2], nb)
+        b[:, 3] = np.where(length >= 4, b[:, 3], nb)
         w = np.zeros(m, dtype=np.int64)
         for s, opts in options.items():
             sel = np.flatnonzero(sections[rows] == s)
             w[sel] = opts[rng.integers(0, opts.size, sel.size)]
         x = rng.choice(suffixes.len(), m, p=suffix_p)
-        drawn = _concat("上海", _pick(brand, b[:, 0]), _pick(brand, b[:, 1]), _pick(brand, b[:, 2]),
-                        _pick(words, w), _pick(suffixes, x))
+        drawn = _concat("上海", *[_pick(brand, b[:, i]) for i in range(4)], _pick(words, w), _pick(suffixes, x))
         names = drawn if names.len() == 0 else names.scatter(rows, drawn)
-        # keep the first of each name; draw again for the later duplicates
-        rows = np.flatnonzero(~names.is_first_distinct().to_numpy())
+        hashes[rows] = drawn.hash(seed=0).to_numpy()
+        # keep the first of each name (by its 64-bit hash); draw again for later duplicates
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        rows = np.sort(order[1:][ordered[1:] == ordered[:-1]])
     return names
 
 

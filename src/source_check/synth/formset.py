@@ -7,7 +7,7 @@ E204 for 大类 51–52. Column names are the field ids every pack uses.
 
 Examples
 --------
->>> from source_check.synth.population import population
+>>> from source_check.synth.model import population
 >>> f = forms(population(300, seed=2))
 >>> sorted(f)
 ['101', '102', 'B103', 'B204-1', 'C103', 'E103', 'E204', 'F103', 'S103', 'census5']
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from ..pack.model import Pack
-from .population import MONEY_103, Population
+from .model import MONEY_103, Population
 
 __all__ = [
     "FORMS",
@@ -69,15 +69,11 @@ def forms(
     extra = ["_unit"] if keep_unit else []
     for name in which or FORMS:
         cols = [*extra, *FORM_FIELDS[name]]
-        if name in VARIANTS_103:
-            sub = frame.filter(pl.col("_family") == name)
-        elif name == "B204-1":
-            sub = frame.filter(pl.col("_family") == "B103")
-        elif name == "E204":
-            sub = frame.filter(pl.col("_family") == "E103")
+        family = {"B204-1": "B103", "E204": "E103"}.get(name, name if name in VARIANTS_103 else None)
+        if family is None:
+            sub = frame.select(cols)
         else:
-            sub = frame
-        sub = sub.select(cols)
+            sub = frame.select(*cols, "_family").filter(pl.col("_family") == family).drop("_family")
         if name == "census5":  # the census is annual
             sub = sub.with_columns(pl.col("period").str.slice(0, 4))
         out[name] = sub
@@ -89,7 +85,7 @@ def form_frame(frames: Mapping[str, pl.DataFrame], name: str) -> pl.DataFrame | 
 
     Examples
     --------
-    >>> from source_check.synth.population import population
+    >>> from source_check.synth.model import population
     >>> f = forms(population(100, seed=1))
     >>> form_frame(f, "103").height, form_frame(f, "b204").height == f["B204-1"].height
     (100, True)
