@@ -101,6 +101,7 @@ def synthesize(
     anomalies: str | Mapping[str, float] | None = "default",
     *,
     period: str = "202412",
+    outliers: float = 0.0,
 ) -> Synthetic:
     """Generate ``n`` units, derive every form for two periods and plant anomalies.
 
@@ -116,9 +117,12 @@ def synthesize(
     period
         The report period, ``YYYYMM`` (cumulative) or ``YYYY``; the previous period is
         the same period a year earlier.
+    outliers
+        Share of units with a genuine large change on last year (true values that trip
+        growth warnings; see :func:`population`). Not anomalies, so not in ``truth``.
     """
     rates = parse_anomalies(anomalies)
-    pop = population(n, seed=seed, period=period)
+    pop = population(n, seed=seed, period=period, outliers=outliers)
     previous = forms(pop, previous=True, keep_unit=True)
     current, truth = plant(pop, forms(pop, keep_unit=True), previous, rates, seed)
     previous = {k: v.drop("_unit") for k, v in previous.items()}

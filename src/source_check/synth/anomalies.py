@@ -140,7 +140,7 @@ class _Planter:
                                                    return_dtype=pl.Int8).to_numpy()
         prev_units = self.pop.previous["_unit"].to_numpy()
         self.has_prev = np.isin(self.unit, prev_units)
-        self.free = np.ones(self.n, dtype=bool)
+        self.free = ~c["_genuine"].to_numpy()  # genuine outliers stay true
         towns = sorted(set(self.town.to_list()))
         mult = dict(zip(towns, np.exp(self.rng.normal(0, 0.5, len(towns))), strict=True))
         self.weight = self.town.replace_strict(mult, return_dtype=pl.Float64).to_numpy()

@@ -379,6 +379,7 @@ def population(
     deaths: float = 0.03,
     growth: float = 0.05,
     growth_sd: float = 0.08,
+    outliers: float = 0.0,
 ) -> Population:
     """Generate ``n`` enterprises alive in ``period`` and their previous-year records.
 
@@ -396,6 +397,11 @@ def population(
     growth, growth_sd
         Revenue growth on the previous year: lognormal around ``growth``, clipped to
         [−20%, +30%] so that clean units stay far from the ±50% growth rules.
+    outliers
+        Share of units with a *genuine* large change on last year (expansion ×1.6–3 or
+        contraction ×0.35–0.6 of revenue, with headcount, wages and output following).
+        They are true, not errors, but trip growth warnings: the hard negatives of a
+        detection benchmark. Marked in the helper column ``_genuine``.
 
     Examples
     --------
@@ -442,10 +448,19 @@ def population(
     # previous period: revenue scaled back by growth, headcount by part of it, wages by a raise
     gr = np.clip(np.exp(np.log1p(growth) + growth_sd * rng.standard_normal(total)), 0.8, 1.3)
     ge = np.clip(np.exp(0.5 * np.log(gr) + 0.04 * rng.standard_normal(total)), 0.85, 1.2)
+    genuine = rng.random(total) < outliers
+    big = np.where(rng.random(total) < 0.7, rng.uniform(1.6, 3.0, total), rng.uniform(0.35, 0.6, total))
+    gr = np.where(genuine, gr * big, gr)
+    ge = np.where(genuine, ge * big**0.8, ge)
     emp_prev = np.where(emp_avg <= 5, emp_avg, np.maximum(1, np.rint(emp_avg / ge))).astype(np.int64)
     monthly_prev = np.clip(monthly / np.clip(1.04 + 0.02 * rng.standard_normal(total), 0.98, 1.1), 3500, 40000)
     up, zp = _jitter(u, z, rng)
     prev = _accounts(g, emp_prev, monthly_prev, revenue_draw / gr, months, up, zp)
+    # a small unit whose headcount did not change could round to the same 千元 of wages;
+    # a clean unit never reports last year's figures unchanged (that is the 'unchanged' anomaly)
+    same = np.logical_and.reduce([cur[f] == prev[f] for f in ("emp_end", "emp_female", "emp_dispatch",
+                                                                "emp_avg", "wages")])
+    prev["wages"] = np.where(same, prev["wages"] - 1, prev["wages"])
 
     # identity (the same in both periods)
     period_end = _period_end(period)
@@ -470,6 +485,7 @@ def population(
         "_unit": np.arange(total, dtype=np.int64),
         "_section": pl.Series(list(sec_names)).gather(sec_idx),
         "_family": fam_names.gather(fam_idx),
+        "_genuine": genuine,
         "credit_code": credit_codes(rng, total),
         "name": _company_names(rng, sections),
         "town_code": town_s,
