@@ -14,7 +14,7 @@ import traceback
 from ..errors import SourceCheckError
 
 # Command modules register themselves on ``app`` when imported.
-from . import check_cmd, pack_cmds  # noqa: F401
+from . import check_cmd, pack_cmds, synth_cmd  # noqa: F401
 from .app import app, err_console
 
 __all__ = ["app", "main"]

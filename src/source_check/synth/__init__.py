@@ -25,7 +25,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ import polars as pl
 from ..pack.model import Pack
 from .anomalies import DEFAULT_RATES, KIND_ZH, KINDS, TRUTH_SCHEMA, parse_anomalies, plant
 from .formset import FORM_FIELDS, FORMS, VARIANTS_103, form_frame, forms, frames_for_pack, resolve_forms
+from .formset import forms as derive
 from .model import Population, population, previous_period
 from .write import write_synthetic
 
@@ -102,6 +103,7 @@ def synthesize(
     *,
     period: str = "202412",
     outliers: float = 0.0,
+    forms: Sequence[str] | None = None,
 ) -> Synthetic:
     """Generate ``n`` units, derive every form for two periods and plant anomalies.
 
@@ -120,10 +122,13 @@ def synthesize(
     outliers
         Share of units with a genuine large change on last year (true values that trip
         growth warnings; see :func:`population`). Not anomalies, so not in ``truth``.
+    forms
+        Plant anomalies only in these forms (``103`` = all variants); rates are then
+        shares of the units reporting them. Every form is still generated.
     """
     rates = parse_anomalies(anomalies)
     pop = population(n, seed=seed, period=period, outliers=outliers)
-    previous = forms(pop, previous=True, keep_unit=True)
-    current, truth = plant(pop, forms(pop, keep_unit=True), previous, rates, seed)
+    previous = derive(pop, previous=True, keep_unit=True)
+    current, truth = plant(pop, derive(pop, keep_unit=True), previous, rates, seed, forms=forms)
     previous = {k: v.drop("_unit") for k, v in previous.items()}
     return Synthetic(pop, current, previous, truth, rates, seed)

@@ -28,7 +28,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -125,6 +125,7 @@ class _Planter:
     cur: dict[str, pl.DataFrame]
     prev: dict[str, pl.DataFrame]
     rng: np.random.Generator
+    allowed: frozenset[str] | None = None
     num: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     text: dict[tuple[str, str], list[tuple[np.ndarray, pl.Series]]] = field(default_factory=dict)
     twice: dict[str, list[np.ndarray]] = field(default_factory=dict)
@@ -144,6 +145,41 @@ class _Planter:
         towns = sorted(set(self.town.to_list()))
         mult = dict(zip(towns, np.exp(self.rng.normal(0, 0.5, len(towns))), strict=True))
         self.weight = self.town.replace_strict(mult, return_dtype=pl.Float64).to_numpy()
+
+    # which forms may carry anomalies
+    def reports(self, form: str) -> np.ndarray:
+        """Units that report ``form`` (``103`` = their own variant), if anomalies may go there."""
+        if form == "103":
+            ok = np.array([self.allowed is None or f in self.allowed for f in _FAMILIES])
+            return np.asarray(ok[self.family])
+        if self.allowed is not None and form not in self.allowed:
+            return np.zeros(self.n, dtype=bool)
+        if form in _FAMILIES:
+            return np.asarray(self.family == _FAMILIES.index(form))
+        if form == "B204-1":
+            return np.asarray(self.family == 0)
+        if form == "E204":
+            return np.asarray(self.family == 2)
+        return np.ones(self.n, dtype=bool)
+
+    def any_form(self) -> np.ndarray:
+        """Units that report at least one form anomalies may go in."""
+        return self.eligible([(f, 1.0) for f in ("101", "102", "103", "B204-1", "E204", "census5")])
+
+    def choose(self, idx: np.ndarray, options: Sequence[tuple[str, float]]) -> np.ndarray:
+        """One form per unit among ``options`` (weighted; ``103`` = the unit's variant),
+        only forms the unit reports and anomalies may go in; ``""`` if none."""
+        w = np.stack([self.reports(f)[idx] * wt for f, wt in options], axis=1).astype(float)
+        total = w.sum(axis=1)
+        cum = np.cumsum(w, axis=1)
+        pick = np.argmax(self.rng.random(idx.size)[:, None] * total[:, None] < cum, axis=1)
+        names = np.array([f for f, _ in options], dtype="<U8")[pick]
+        names = np.where(names == "103", self.form_of(idx), names)
+        return np.where(total > 0, names, "")
+
+    def eligible(self, options: Sequence[tuple[str, float]]) -> np.ndarray:
+        """Units that report at least one of the forms in ``options``."""
+        return np.asarray(np.logical_or.reduce([self.reports(f) for f, _ in options]), dtype=bool)
 
     # where things are
     def form_of(self, idx: np.ndarray) -> np.ndarray:
@@ -254,26 +290,23 @@ def _scale(p: _Planter, form: str, rows: np.ndarray, names: tuple[str, ...], fac
 
 # --- the kinds --------------------------------------------------------------------------
 
+_UNIT_ERROR_FORMS = (("102", 0.4), ("103", 0.4), ("B204-1", 0.2), ("E204", 0.2))
+_CODE_FORMS = (("102", 0.5), ("103", 0.3), ("101", 0.2), ("B204-1", 0.1), ("E204", 0.1), ("census5", 0.1))
+_VALUE_FORMS = (("102", 0.35), ("103", 0.65))
+
 
 def _unit_error(p: _Planter, k: int) -> None:
-    idx = p.take(k)
+    idx = p.take(k, p.eligible(_UNIT_ERROR_FORMS))
     factor = p.rng.choice(np.array([1000, 10000]), idx.size, p=[0.7, 0.3])
-    fam = p.form_of(idx)
-    roll = p.rng.random(idx.size)
-    target = np.where(roll < 0.4, "102", "103").astype("<U6")
-    target[(roll >= 0.8) & (fam == "B103")] = "B204-1"
-    target[(roll >= 0.8) & (fam == "E103")] = "E204"
-    for form, names, main in (("102", ("wages",), "wages"), ("B204-1", _MONEY_B204, "output_value"),
-                              ("E204", _MONEY_E204, "sales_total")):
+    target = p.choose(idx, _UNIT_ERROR_FORMS)
+    for form, names, main, note in (("102", ("wages",), "wages", "×{}"),
+                                    ("B204-1", _MONEY_B204, "output_value", "×{}（产值、销售产值、出口交货值）"),
+                                    ("E204", _MONEY_E204, "sales_total", "×{}（整张表）"),
+                                    *[(f, MONEY_103, "revenue", "×{}（整张表）") for f in _FAMILIES]):
         sel = target == form
         if sel.any():
             _scale(p, form, p.rows(form, idx[sel]), names, factor[sel])
-            p.record(idx[sel], form, main, "unit_error", _fmt(factor[sel], "×{}"))
-    for fam_name in _FAMILIES:
-        sel = (target == "103") & (fam == fam_name)
-        if sel.any():
-            _scale(p, fam_name, p.rows(fam_name, idx[sel]), MONEY_103, factor[sel])
-            p.record(idx[sel], fam_name, "revenue", "unit_error", _fmt(factor[sel], "×{}（整张表）"))
+            p.record(idx[sel], form, main, "unit_error", _fmt(factor[sel], note))
 
 
 def transpose_digits(values: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +345,7 @@ def transpose_digits(values: np.ndarray, rng: np.random.Generator) -> tuple[np.n
 
 
 def _transposition(p: _Planter, k: int) -> None:
-    idx = p.take(k)
+    idx = p.take(k, p.reports("103"))
     for fam_name, sub in _family_groups(p, idx):
         rows = p.rows(fam_name, sub)
         mats = np.stack([p.col(fam_name, f)[rows] for f in _TRANSPOSE_103], axis=1)
@@ -331,26 +364,25 @@ def _transposition(p: _Planter, k: int) -> None:
 
 
 def _balance(p: _Planter, k: int) -> None:
-    idx = p.take(k)
-    totals = ("total_assets", "owners_equity", "op_profit", "total_profit", "sales_total")
-    fam = p.form_of(idx)
-    pick = p.rng.integers(0, 4, idx.size)
-    pick[(fam == "E103") & (p.rng.random(idx.size) < 0.25)] = 4
+    options = (("103", 0.85), ("E204", 0.15))
+    idx = p.take(k, p.eligible(options))
+    target = p.choose(idx, options)
+    totals_103 = ("total_assets", "owners_equity", "op_profit", "total_profit")
+    field_of = np.where(target == "E204", "sales_total",
+                        np.array(totals_103)[p.rng.integers(0, len(totals_103), idx.size)])
     sign = np.where(p.rng.random(idx.size) < 0.5, -1, 1)
     share = p.rng.uniform(0.03, 0.3, idx.size)
-    for j, name in enumerate(totals):
-        sel = pick == j
-        if not sel.any():
-            continue
-        groups = [("E204", idx[sel])] if name == "sales_total" else _family_groups(p, idx[sel])
-        for form, sub in groups:
-            rows = p.rows(form, sub)
+    for form in ("E204", *_FAMILIES):
+        for name in ("sales_total",) if form == "E204" else totals_103:
+            sel = (target == form) & (field_of == name)
+            if not sel.any():
+                continue
+            rows = p.rows(form, idx[sel])
             arr = p.col(form, name)
             old = arr[rows].copy()
-            where = np.searchsorted(idx, sub)
-            delta = sign[where] * np.maximum(2, np.rint(np.abs(old) * share[where])).astype(np.int64)
+            delta = sign[sel] * np.maximum(2, np.rint(np.abs(old) * share[sel])).astype(np.int64)
             arr[rows] = old + delta
-            p.record(sub, form, name, "balance", _arrow(old, arr[rows]))
+            p.record(idx[sel], form, name, "balance", _arrow(old, arr[rows]))
 
 
 def _revenue_scale(p: _Planter, idx: np.ndarray, factor: np.ndarray, keep_balance: np.ndarray,
@@ -372,7 +404,8 @@ def _revenue_scale(p: _Planter, idx: np.ndarray, factor: np.ndarray, keep_balanc
 
 
 def _growth(p: _Planter, k: int) -> None:
-    idx = p.take(k, p.has_prev)
+    """Revenue, cost and output scaled together by a target growth; headcount, wages, power stay."""
+    idx = p.take(k, p.has_prev & p.reports("103"))
     factor = p.rng.uniform(1.5, 3.0, idx.size)
     _revenue_scale(p, idx, factor, np.ones(idx.size, dtype=bool), with_cost=True)
     fam = p.form_of(idx)
@@ -387,7 +420,7 @@ def _growth(p: _Planter, k: int) -> None:
 
 
 def _inflated(p: _Planter, k: int) -> None:
-    idx = p.take(k)
+    idx = p.take(k, p.reports("103"))
     factor = np.exp(p.rng.uniform(np.log(5), np.log(50), idx.size))
     keep = p.rng.random(idx.size) < 0.5
     _revenue_scale(p, idx, factor, keep, with_cost=False)
@@ -413,19 +446,26 @@ def round_sig(values: np.ndarray, digits: int = 2) -> np.ndarray:
 
 
 def _round(p: _Planter, k: int) -> None:
-    towns = np.array(sorted(set(p.town.to_list())))
+    """Invented round figures (two significant digits) from one 街镇, in 102 and 103."""
+    ok = p.eligible(_VALUE_FORMS)
+    towns = np.array(sorted(set(p.town.filter(pl.Series(ok)).to_list())))
+    if towns.size == 0:
+        return
     town = towns[p.rng.integers(0, towns.size)]
-    in_town = (p.town == town).to_numpy()
-    idx = p.take(k, in_town)
+    idx = p.take(k, ok & (p.town == town).to_numpy())
     m = p.rng.uniform(0.9, 1.1, idx.size)
-    rows = p.rows("102", idx)
-    wages = p.col("102", "wages")
-    wages[rows] = np.maximum(round_sig(wages[rows] * m), 10)
-    for fam_name, sub in _family_groups(p, idx):
+    in102 = p.reports("102")[idx]
+    if in102.any():
+        rows = p.rows("102", idx[in102])
+        wages = p.col("102", "wages")
+        wages[rows] = np.maximum(round_sig(wages[rows] * m[in102]), 10)
+    in103 = p.reports("103")[idx]
+    for fam_name, sub in _family_groups(p, idx[in103]):
         r = p.rows(fam_name, sub)
         mm = m[np.searchsorted(idx, sub)]
-        before = {f: p.col(fam_name, f)[r].copy() for f in ("revenue", "cost", "selling_exp", "admin_exp")}
-        for name in ("revenue", "cost", "selling_exp", "admin_exp"):
+        parts = ("revenue", "cost", "selling_exp", "admin_exp")
+        before = {f: p.col(fam_name, f)[r].copy() for f in parts}
+        for name in parts:
             arr = p.col(fam_name, name)
             arr[r] = round_sig(arr[r] * mm)
         rev, cost = p.col(fam_name, "revenue"), p.col(fam_name, "cost")
@@ -437,97 +477,80 @@ def _round(p: _Planter, k: int) -> None:
                  - (p.col(fam_name, "admin_exp")[r] - before["admin_exp"]))
         for name in ("op_profit", "total_profit"):
             p.col(fam_name, name)[r] += delta
-    p.record(idx, p.form_of(idx), "revenue", "round", "营业收入、成本、费用、工资总额取两位有效数字的整数")
+    form = np.where(in103, p.form_of(idx), "102")
+    p.record(idx, form, np.where(in103, "revenue", "wages"), "round",
+             "营业收入、成本、费用、工资总额取两位有效数字的整数")
 
 
 def _copy(p: _Planter, k: int) -> None:
-    n_pairs = max(1, k // 2)
-    targets = p.take(n_pairs)
-    fam = p.form_of(targets)
-    use_102 = p.rng.random(targets.size) < 0.35
-    sources = np.empty(targets.size, dtype=np.int64)
-    kept = np.ones(targets.size, dtype=bool)
-    for j, fam_name in enumerate(_FAMILIES):
-        sel = np.flatnonzero(fam == fam_name)
-        if sel.size == 0:
-            continue
-        src = p.take(sel.size, p.family == j)
-        kept[sel[src.size:]] = False
+    """A unit copies every value of a form from another unit (same form, same 103 variant)."""
+    targets = p.take(max(1, k // 2), p.eligible(_VALUE_FORMS))
+    target_form = p.choose(targets, _VALUE_FORMS)
+    sources = np.full(targets.size, -1, dtype=np.int64)
+    for form in np.unique(target_form):
+        sel = np.flatnonzero(target_form == form)
+        src = p.take(sel.size, p.reports(str(form)))
         sources[sel[:src.size]] = src
-    p.free[targets[~kept]] = True
-    targets, sources, use_102, fam = targets[kept], sources[kept], use_102[kept], fam[kept]
-    for is102 in (True, False):
-        sel = use_102 == is102
-        if not sel.any():
-            continue
-        groups = [("102", sel)] if is102 else [(f, sel & (fam == f)) for f in _FAMILIES]
-        for form, s in groups:
-            if not s.any():
-                continue
-            t_rows, s_rows = p.rows(form, targets[s]), p.rows(form, sources[s])
-            for name in (_MONEY_102 if is102 else MONEY_103):
-                arr = p.col(form, name)
-                arr[t_rows] = arr[s_rows]
-            main = "wages" if is102 else "revenue"
-            src_codes, tgt_codes = p.code.gather(sources[s]), p.code.gather(targets[s])
-            p.record(targets[s], form, main, "copy",
-                     pl.select(pl.format("照抄 {} 的全部数值", pl.lit(src_codes))).to_series())
-            p.record(sources[s], form, main, "copy",
-                     pl.select(pl.format("数值被 {} 照抄", pl.lit(tgt_codes))).to_series())
+    p.free[targets[sources < 0]] = True
+    kept = sources >= 0
+    targets, sources, target_form = targets[kept], sources[kept], target_form[kept]
+    for form in np.unique(target_form):
+        s = target_form == form
+        t_rows, s_rows = p.rows(str(form), targets[s]), p.rows(str(form), sources[s])
+        names = _MONEY_102 if form == "102" else MONEY_103
+        for name in names:
+            arr = p.col(str(form), name)
+            arr[t_rows] = arr[s_rows]
+        main = "wages" if form == "102" else "revenue"
+        src_codes, tgt_codes = p.code.gather(sources[s]), p.code.gather(targets[s])
+        p.record(targets[s], str(form), main, "copy",
+                 pl.select(pl.format("照抄 {} 的全部数值", pl.lit(src_codes))).to_series())
+        p.record(sources[s], str(form), main, "copy",
+                 pl.select(pl.format("数值被 {} 照抄", pl.lit(tgt_codes))).to_series())
 
 
 def _unchanged(p: _Planter, k: int) -> None:
-    idx = p.take(k, p.has_prev)
-    use_102 = p.rng.random(idx.size) < 0.4
-    if use_102.any():
-        sub = idx[use_102]
-        rows = p.rows("102", sub)
-        for name in _MONEY_102:
-            p.col("102", name)[rows] = p.prev_values("102", name, sub)
-        p.record(sub, "102", "*", "unchanged", "全部数值与上年同期相同")
-    for fam_name, sub in _family_groups(p, idx[~use_102]):
-        rows = p.rows(fam_name, sub)
-        for name in MONEY_103:
-            p.col(fam_name, name)[rows] = p.prev_values(fam_name, name, sub)
-        p.record(sub, fam_name, "*", "unchanged", "全部数值与上年同期相同")
-
-
-def _code_form(p: _Planter, idx: np.ndarray) -> np.ndarray:
-    """The form a code error is made in: 102 (half), the unit's 103 or 101."""
-    roll = p.rng.random(idx.size)
-    return np.where(roll < 0.5, "102", np.where(roll < 0.8, p.form_of(idx), "101"))
+    idx = p.take(k, p.has_prev & p.eligible(_VALUE_FORMS))
+    target = p.choose(idx, _VALUE_FORMS)
+    for form in np.unique(target):
+        sub = idx[target == form]
+        rows = p.rows(str(form), sub)
+        names = _MONEY_102 if form == "102" else MONEY_103
+        for name in names:
+            p.col(str(form), name)[rows] = p.prev_values(str(form), name, sub)
+        p.record(sub, str(form), "*", "unchanged", "全部数值与上年同期相同")
 
 
 def _duplicate(p: _Planter, k: int) -> None:
-    idx = p.take(k)
-    forms = _code_form(p, idx)
+    """The same code twice in one form: a row sent twice, or a unit using another's code."""
+    idx = p.take(k, p.eligible(_CODE_FORMS))
+    forms = p.choose(idx, _CODE_FORMS)
     twice = p.rng.random(idx.size) < 0.5
     for form in np.unique(forms):
+        f = str(form)
         sel = (forms == form) & twice
         if sel.any():
-            p.twice.setdefault(str(form), []).append(p.rows(str(form), idx[sel]))
-            p.record(idx[sel], str(form), "credit_code", "duplicate", "同一单位重复报送（整行重复）")
-        sel = (forms == form) & ~twice
-        if sel.any():
-            owners = p.take(int(sel.sum()))
-            if owners.size < sel.sum():
-                p.free[idx[sel][owners.size:]] = True
-                sel[np.flatnonzero(sel)[owners.size:]] = False
+            p.twice.setdefault(f, []).append(p.rows(f, idx[sel]))
+            p.record(idx[sel], f, "credit_code", "duplicate", "同一单位重复报送（整行重复）")
+        sel = np.flatnonzero((forms == form) & ~twice)
+        if sel.size:
+            owners = p.take(sel.size, p.reports(f))
+            p.free[idx[sel[owners.size:]]] = True
+            sel = sel[:owners.size]
             borrowed = p.code.gather(owners)
-            p.set_text(str(form), "credit_code", p.rows(str(form), idx[sel]), borrowed)
-            p.record(idx[sel], str(form), "credit_code", "duplicate",
+            p.set_text(f, "credit_code", p.rows(f, idx[sel]), borrowed)
+            p.record(idx[sel], f, "credit_code", "duplicate",
                      pl.select(pl.format("误用 {} 的代码", pl.lit(borrowed))).to_series(), reported=borrowed)
-            p.record(owners, str(form), "credit_code", "duplicate", "代码被其他单位误用")
+            p.record(owners, f, "credit_code", "duplicate", "代码被其他单位误用")
 
 
 def _invalid_code(p: _Planter, k: int) -> None:
-    idx = p.take(k)
+    idx = p.take(k, p.eligible(_CODE_FORMS))
     codes = p.code.gather(idx)
     how = p.rng.integers(0, 3, idx.size)
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    last = codes.str.slice(17, 1)
     shift = pl.Series(p.rng.integers(1, 31, idx.size))
-    pos_last = last.replace_strict({c: i for i, c in enumerate(alphabet)}, return_dtype=pl.Int64)
+    pos_last = codes.str.slice(17, 1).replace_strict({c: i for i, c in enumerate(alphabet)}, return_dtype=pl.Int64)
     new_last = ((pos_last + shift) % 31).replace_strict(dict(enumerate(alphabet)), return_dtype=pl.String)
     bad_char = pl.Series(np.array(list("IOZSV"))[p.rng.integers(0, 5, idx.size)])
     at = pl.Series(p.rng.integers(8, 17, idx.size))
@@ -544,7 +567,7 @@ def _invalid_code(p: _Planter, k: int) -> None:
 
 def _excel_code(p: _Planter, k: int) -> None:
     digits = p.code.str.contains(r"^\d{18}$").to_numpy()
-    idx = p.take(k, digits)
+    idx = p.take(k, digits & p.eligible(_CODE_FORMS))
     codes = p.code.gather(idx)
     how = p.rng.choice(np.array(["sci", "digits", "float"]), idx.size, p=[0.6, 0.3, 0.1])
     damaged = codes.clone()
@@ -558,18 +581,20 @@ def _excel_code(p: _Planter, k: int) -> None:
     _apply_codes(p, idx, damaged, "excel_code", label)
 
 
-def _apply_codes(p: _Planter, idx: np.ndarray, damaged: pl.Series, kind: str, label: pl.Series | str) -> None:
-    forms = _code_form(p, idx)
+def _apply_codes(p: _Planter, idx: np.ndarray, damaged: pl.Series, kind: str, label: pl.Series) -> None:
+    forms = p.choose(idx, _CODE_FORMS)
     for form in np.unique(forms):
         sel = np.flatnonzero(forms == form)
         p.set_text(str(form), "credit_code", p.rows(str(form), idx[sel]), damaged.gather(sel))
-        detail = label.gather(sel) if isinstance(label, pl.Series) else label
-        p.record(idx[sel], str(form), "credit_code", kind, detail, reported=damaged.gather(sel))
+        p.record(idx[sel], str(form), "credit_code", kind, label.gather(sel), reported=damaged.gather(sel))
 
 
 def _shared_contact(p: _Planter, k: int) -> None:
     """Clusters of 4–12 units in one 街镇 that share the 填表人 and the phone of their first unit."""
-    idx = p.take(max(k, 4))
+    idx = p.take(max(k, 4), p.reports("101"))
+    if idx.size < 2:
+        p.free[idx] = True
+        return
     town = p.town.gather(idx).to_numpy()
     order = np.argsort(town, kind="stable")
     idx, town = idx[order], town[order]
@@ -588,13 +613,15 @@ def _shared_contact(p: _Planter, k: int) -> None:
         first = np.r_[0, bounds][cluster]
         leader[lo:hi] = lo + first
         size[lo:hi] = np.diff(np.r_[0, bounds, m])[cluster]
-    if idx.size < 4 or size.min() < 2:
-        keep = size >= 2
-        p.free[idx[~keep]] = True
-        idx, leader, size = idx[keep], leader[keep], size[keep]
+    keep = size >= 3  # a 街镇 with only one or two chosen units has no cluster
+    p.free[idx[~keep]] = True
+    idx, leader_pos = idx[keep], np.cumsum(keep)[leader[keep]] - 1
+    size = size[keep]
+    if idx.size == 0:
+        return
     rows = p.rows("101", idx)
-    filler = p.cur["101"]["filler"].gather(rows[leader])
-    phone = p.cur["101"]["filler_phone"].gather(rows[leader])
+    filler = p.cur["101"]["filler"].gather(rows[leader_pos])
+    phone = p.cur["101"]["filler_phone"].gather(rows[leader_pos])
     p.set_text("101", "filler", rows, filler)
     p.set_text("101", "filler_phone", rows, phone)
     detail = pl.select(pl.format("填表人{}（{}）同时为 {} 家单位填报", pl.lit(filler), pl.lit(phone),
@@ -615,18 +642,25 @@ def plant(
     previous: dict[str, pl.DataFrame],
     rates: Mapping[str, float],
     seed: int,
+    *,
+    forms: Sequence[str] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Plant anomalies in ``current`` forms (built with ``keep_unit=True``).
 
-    Returns the forms with the anomalies (``_unit`` dropped) and the truth table.
-    ``previous`` is only read (for values unchanged from last year).
+    ``forms`` limits the forms anomalies go in (``103`` = every variant); a rate is then
+    a share of the units that report one of them. Returns the forms with the anomalies
+    (``_unit`` dropped) and the truth table. ``previous`` is only read.
     """
     rng = np.random.default_rng([seed, 8])
-    p = _Planter(pop, current, previous, rng)
+    allowed = None
+    if forms is not None:
+        allowed = frozenset(v for f in forms for v in (_FAMILIES if f == "103" else (f,)))
+    p = _Planter(pop, current, previous, rng, allowed)
+    base = int(p.any_form().sum())
     for kind in KINDS:
         rate = rates.get(kind, 0.0)
         if rate <= 0:
             continue
-        count = max(1, round(rate * pop.n))
+        count = max(1, round(rate * base))
         _PLANTERS[kind](p, count)
     return p.finish()
