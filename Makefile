@@ -15,6 +15,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python -m source_check.demo demo-out
 
@@ -29,8 +35,8 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_speed.py
+bench: $(BENCH_STAMP)
+	$(if $(wildcard benchmarks/bench_speed.py),$(BIN)/python benchmarks/bench_speed.py)
 	$(BIN)/python benchmarks/bench_detect.py
 
 clean:

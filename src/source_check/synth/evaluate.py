@@ -90,9 +90,9 @@ class Evaluation:
     Attributes
     ----------
     kinds
-        Per method (``packs``, baselines) and kind: ``planted, covered, tp, fn, fp, other,
-        precision, recall, f1, recall_covered`` (recall among planted units whose form
-        some pack checks).
+        Per method (``packs``, baselines) and kind: ``planted, covered, tp_covered, tp, fn,
+        fp, other, precision, recall, f1, recall_covered`` (``covered``: planted units
+        whose form some pack checks; ``recall_covered``: the recall among them).
     overall
         Per method: ``predicted, planted, tp, fp, fn, precision, recall, f1``.
     groups
@@ -261,7 +261,8 @@ def score(
         precision = _ratio(tp, tp + fp)
         recall = _ratio(tp, len(t_codes))
         rows.append({
-            "method": method, "kind": kind, "planted": len(t_codes), "covered": len(covered), "tp": tp,
+            "method": method, "kind": kind, "planted": len(t_codes), "covered": len(covered),
+            "tp_covered": len(covered & predicted), "tp": tp,
             "fn": len(t_codes) - tp, "fp": fp, "other": other, "precision": precision, "recall": recall,
             "f1": _f1(precision, recall), "recall_covered": _ratio(len(covered & predicted), len(covered)),
         })
@@ -275,7 +276,8 @@ def score(
 
 
 _KIND_SCHEMA = {
-    "method": pl.String, "kind": pl.String, "planted": pl.Int64, "covered": pl.Int64, "tp": pl.Int64, "fn": pl.Int64,
+    "method": pl.String, "kind": pl.String, "planted": pl.Int64, "covered": pl.Int64, "tp_covered": pl.Int64,
+    "tp": pl.Int64, "fn": pl.Int64,
     "fp": pl.Int64, "other": pl.Int64, "precision": pl.Float64, "recall": pl.Float64, "f1": pl.Float64,
     "recall_covered": pl.Float64,
 }
