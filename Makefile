@@ -1,5 +1,6 @@
 # make demo  — run source_check on generated sample submissions for Putuo's 10 街镇
 # make test  — lint, type-check and test (creates .venv on first use)
+# make rules-readme — regenerate the rule catalogue rules/README.md from the packs
 # make bench — speed and detection benchmarks (minutes; not part of make test)
 
 PYTHON ?= python3
@@ -34,6 +35,9 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+rules-readme: $(STAMP)
+	$(BIN)/source-check rules-doc rules
 
 bench: $(BENCH_STAMP)
 	$(if $(wildcard benchmarks/bench_speed.py),$(BIN)/python benchmarks/bench_speed.py)

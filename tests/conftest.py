@@ -30,3 +30,10 @@ def make_pack(write_pack):
         return load_pack(write_pack(text, name))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shipped_packs() -> dict[Path, Pack]:
+    """Every shipped pack, loaded once per test session (loading all of them takes seconds)."""
+    paths = sorted(p for p in RULES.rglob("*.yaml") if "codelists" not in p.parts)
+    return {p: load_pack(p) for p in paths}

@@ -89,3 +89,33 @@ def test_test_pack_and_explain(tmp_path):
     assert run("explain", "labor-102", "NOPE").returncode == 2
     proc = run("schema")
     assert proc.returncode == 0 and json.loads(proc.stdout)["title"] == "source_check rule pack"
+
+
+def test_all_formats_and_split_by_group(files, tmp_path):
+    out = tmp_path / "o"
+    proc = run("check", str(files[1]), str(files[2]), "--pack", "labor-102", "--out", str(out),
+               "--format", "xlsx,json,junit,md", "--split-by-group", "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    assert {p.name for p in out.iterdir()} == {"report.xlsx", "result.json", "junit.xml", "summary.md",
+                                                "report_曹杨新村街道.xlsx"}
+
+
+def test_exit_3_on_internal_error(files, tmp_path, monkeypatch):
+    # a sitecustomize that breaks the engine makes an internal error reproducible in a subprocess
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import source_check.engine.polars_engine as e\n"
+        "def boom(*a, **k):\n    raise RuntimeError('boom')\n"
+        "e.run_check = boom\nimport source_check.api as api\napi.run_check = boom\n",
+        encoding="utf-8",
+    )
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(hook)}
+    proc = subprocess.run([sys.executable, "-m", "source_check.cli", "check", str(files[0]), "--pack", "labor-102",
+                           "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "内部错误" in proc.stderr and "Traceback" not in proc.stderr
+    crash = next(w for w in proc.stderr.split() if "source-check-crash-" in w)
+    assert "RuntimeError: boom" in Path(crash).read_text(encoding="utf-8")

@@ -84,6 +84,7 @@ def check(
     previous: DataLike | None = None,
     *,
     max_findings_per_rule: int | None = None,
+    explanations: pl.DataFrame | None = None,
     **read_options: Any,
 ) -> CheckResult:
     """Run a rule pack over a submission.
@@ -103,7 +104,12 @@ def check(
         The previous period's data, for ``history`` rules (joined on the pack's key).
         Without it history rules are skipped and listed in ``result.skipped``.
     max_findings_per_rule
-        Keep at most this many findings per rule; counts in ``result.rules`` stay exact.
+        Keep at most this many findings per rule; counts in ``result.rules`` and scores
+        stay exact.
+    explanations
+        说明 for findings: a table with ``fingerprint`` and ``text`` (or the report's
+        ``指纹``/``说明`` columns). A warning whose text passes the explanation-quality
+        rule counts as explained; an error is never explained away.
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -112,7 +118,8 @@ def check(
     inputs: list[InputInfo] = []
     current = _frames(pack, data, "输入数据", inputs, read_options)
     prev = _frames(pack, previous, "上期数据", [], read_options) if previous is not None else None
-    result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule)
+    result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
+                       explanations=explanations)
     result.inputs = inputs
     result.meta.update(
         started=started.isoformat(timespec="seconds"),

@@ -95,10 +95,11 @@ class FormatSpec:
     name: str
     label: str
     check: Callable[[pl.Expr], pl.Expr]
+    regex: str | None = None
 
 
-def _regex(pattern: str) -> Callable[[pl.Expr], pl.Expr]:
-    return lambda x: x.cast(pl.String).str.contains(pattern)
+def _regex(name: str, label: str, pattern: str) -> FormatSpec:
+    return FormatSpec(name, label, lambda x: x.cast(pl.String).str.contains(pattern), pattern)
 
 
 FORMATS: dict[str, FormatSpec] = {
@@ -106,14 +107,11 @@ FORMATS: dict[str, FormatSpec] = {
     for spec in [
         FormatSpec("uscc", "统一社会信用代码（GB 32100-2015，含校验位）", uscc_valid_expr),
         FormatSpec("orgcode", "组织机构代码校验位（GB 11714）", orgcode_valid_expr),
-        FormatSpec(
-            "phone",
-            "联系电话（手机 1[3-9]开头11位，或固定电话8位，可带区号021-）",
-            _regex(r"^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{8})$"),
-        ),
-        FormatSpec("mobile", "手机号码（1[3-9]开头11位）", _regex(r"^1[3-9]\d{9}$")),
-        FormatSpec("division12", "12位统计用区划代码", _regex(r"^\d{12}$")),
-        FormatSpec("industry4", "4位行业代码（GB/T 4754-2017 小类）", _regex(r"^\d{4}$")),
-        FormatSpec("period", "报告期（YYYY 或 YYYYMM）", _regex(r"^\d{4}((0[1-9])|(1[0-2]))?$")),
+        _regex("phone", "联系电话（手机 1[3-9]开头11位，或固定电话8位，可带区号021-）",
+               r"^(1[3-9][0-9]{9}|(0[0-9]{2,3}-?)?[0-9]{8})$"),
+        _regex("mobile", "手机号码（1[3-9]开头11位）", r"^1[3-9][0-9]{9}$"),
+        _regex("division12", "12位统计用区划代码", r"^[0-9]{12}$"),
+        _regex("industry4", "4位行业代码（GB/T 4754-2017 小类）", r"^[0-9]{4}$"),
+        _regex("period", "报告期（YYYY 或 YYYYMM）", r"^[0-9]{4}((0[1-9])|(1[0-2]))?$"),
     ]
 }

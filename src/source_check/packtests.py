@@ -36,6 +36,8 @@ class TestOutcome:
     expected: tuple[str, ...]
     actual: tuple[str, ...]
     position: str = ""
+    #: Rules that were applicable and passed for at least one record of the example.
+    passing: tuple[str, ...] = ()
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -91,10 +93,11 @@ def run_one(pack: Pack, test: PackTest) -> TestOutcome:
     previous = _per_form(pack, records_frame(pack, test.previous)) if test.previous else None
     result = run_check(pack, data, previous)
     failed = result.rules.filter(pl.col("fails") > 0)["rule_id"].to_list()
+    passing = result.rules.filter(pl.col("passes") > 0)["rule_id"].to_list()
     expected = tuple(dict.fromkeys(test.fails))
     actual = tuple(failed)
     return TestOutcome(test.name, set(expected) == set(actual), expected, actual,
-                       str(test.position) if test.position else "")
+                       str(test.position) if test.position else "", tuple(passing))
 
 
 def run_pack_tests(pack: Pack) -> list[TestOutcome]:

@@ -128,6 +128,12 @@ def test_extends_merges_overrides_and_disables(write_pack):
     assert pack.key == ["k"]
 
 
+def test_disabling_a_generated_rule_that_a_parent_overrides(write_pack):
+    write_pack("pack: base\nfields: {a: {type: int, min: 0}}\nrules: [{id: a.min, level: warning}]\n", "base.yaml")
+    child = write_pack("pack: child\nextends: [base.yaml]\ndisable: [a.min]\n", "child.yaml")
+    assert [r.id for r in load_pack(child).rules] == ["a.type"]
+
+
 def test_extends_cycle_is_an_error(write_pack):
     write_pack("pack: a\nextends: [b.yaml]\n", "a.yaml")
     b = write_pack("pack: b\nextends: [a.yaml]\n", "b.yaml")

@@ -14,7 +14,7 @@ import traceback
 from ..errors import SourceCheckError
 
 # Command modules register themselves on ``app`` when imported.
-from . import check_cmd, pack_cmds, synth_cmd  # noqa: F401
+from . import check_cmd, pack_cmds, rules_doc, synth_cmd  # noqa: F401
 from .app import app, err_console
 
 __all__ = ["app", "main"]
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc(file=fh)
         err_console.print(
             f"[bold red]内部错误[/]（internal error）：{type(exc).__name__}: {exc}\n"
-            f"详细信息已写入 {fh.name}，请把该文件发给维护者。",
+            f"详细信息已写入 {fh.name}\n请把该文件发给维护者。",
             highlight=False,
         )
         return 3

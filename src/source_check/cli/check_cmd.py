@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,12 @@ from rich.table import Table
 
 from ..api import check as run
 from ..errors import InputError
+from ..io.explanations import read_explanations
 from ..pack.model import LEVEL_ZH
 from ..reports import WRITERS
 from ..reports.json_report import write_json
 from ..result import CheckResult
-from .app import app, console
+from .app import app, console, err_console
 
 FAIL_ON = ("error", "warning", "never")
 
@@ -84,6 +86,9 @@ def check_cmd(
     fail_on: str = typer.Option("error", "--fail-on", help="达到哪一级问题时退出码为 1：error|warning|never"),
     split_by_group: bool = typer.Option(False, "--split-by-group", help="另为每个街镇单独输出一份 Excel 报告"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出摘要"),
+    explanations: Path | None = typer.Option(
+        None, "--explanations", "-e", help="已填写“说明”列的问题清单（report.xlsx）或 CSV（指纹,说明）"
+    ),
 ) -> None:
     """核查报送文件：读取、运行规则包、打印摘要并写出报告。"""
     if fail_on not in FAIL_ON:
@@ -94,7 +99,11 @@ def check_cmd(
         raise InputError(f"不支持的输出格式：{', '.join(unknown)}（可用：{', '.join(sorted(WRITERS))}）")
     given = {"group": group, "group_from_filename": group_from_filename, "sheet": sheet, "encoding": encoding}
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-    result = run(_inputs(files), pack, previous=_inputs(previous) if previous else None, **options)
+    notes = read_explanations(explanations) if explanations is not None else None
+    show = not quiet and out != "-" and err_console.is_terminal
+    with err_console.status("正在读取并核查…（reading and checking）") if show else nullcontext():
+        result = run(_inputs(files), pack, previous=_inputs(previous) if previous else None, explanations=notes,
+                     **options)
     result.meta["fail_on"] = fail_on
     if out == "-":
         write_json(result, sys.stdout)

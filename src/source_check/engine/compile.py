@@ -141,12 +141,13 @@ class PackPlan:
         return out
 
     def prev_fields(self) -> list[str]:
-        """Fields whose previous-period value the plan needs (history rules and detectors)."""
+        """Fields whose previous-period value the plan needs (history rules, detectors, priority)."""
         names: set[str] = set()
         for r in self.active:
             names.update(r.prev_fields_read)
         if self.has_previous:
             names.update(self.detector_fields)
+            names.update(f for f in self.pack.scoring.priority_fields if f in self.pack.fields)
         return sorted(names)
 
     # --- statuses -------------------------------------------------------------------

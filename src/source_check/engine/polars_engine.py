@@ -20,11 +20,14 @@ from ..errors import InputError, SourceCheckError
 from ..expr.polars_compile import prev_name
 from ..pack.model import Pack
 from ..result import CheckResult, SkippedRule
+from ..scoring import SCORE_NOTES, ScoringConfig, priority_expr
+from .assemble import all_pairs, annotate_findings, group_summary, mark_explained
 from .compile import PROVENANCE, PackPlan, status_name
 
 __all__ = ["build_plan", "combine_forms", "run_check"]
 
 ROW = "__row"
+PRIORITY = "__priority"
 
 
 def _require_columns(pack: Pack, schema: pl.Schema, what: str) -> None:
@@ -106,6 +109,9 @@ def build_plan(
     current = combine_forms(pack, data)
     prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
     status = _prepared(pack, plan, current, prev).with_columns(plan.status_exprs())
+    group_expr = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
+    priority = priority_expr(pack, previous is not None, group_expr)
+    status = status.with_columns((priority if priority is not None else pl.lit(None, dtype=pl.Float64)).alias(PRIORITY))
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
         pl.len().alias("__rows"),
@@ -121,9 +127,10 @@ def build_plan(
     if pack.detectors:
         extra = [c for c in ("name", *PROVENANCE) if c in status.collect_schema() and c not in pack.key]
         prev_cols = [prev_name(f) for f in plan.detector_fields] if previous is not None else []
+        period = [pack.period] if pack.period and pack.period not in (*plan.detector_fields, *pack.key) else []
         sinks.append(status.select(
             ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
-            *prev_cols, *extra,
+            *prev_cols, *extra, *period, PRIORITY,
         ))
     return plan, status, sinks
 
@@ -185,8 +192,9 @@ def run_check(
     previous: Frames | None = None,
     *,
     max_findings_per_rule: int | None = None,
+    explanations: pl.DataFrame | None = None,
 ) -> CheckResult:
-    """Evaluate ``pack`` over ``data`` (and ``previous``) and summarise."""
+    """Evaluate ``pack`` over ``data`` (and ``previous``), score and summarise."""
     plan, _, sinks = build_plan(pack, data, previous)
     try:
         collected = pl.collect_all(sinks, engine="streaming")
@@ -196,6 +204,7 @@ def run_check(
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
     counts, units, failing = collected[:3]
     detected = run_detectors(pack, collected[3], previous is not None) if pack.detectors else None
+    cfg = ScoringConfig.from_spec(pack.scoring)
 
     n_rows = int(counts["__rows"][0])
     rule_rows = []
@@ -222,14 +231,17 @@ def run_check(
     }).sort(pl.col("rule_id").replace_strict(order, return_dtype=pl.Int64))
 
     findings = _findings(pack, plan, failing, max_findings_per_rule)
+    detector_frame = collected[3] if detected is not None else None
     if detected is not None and not detected.unit_findings.is_empty():
         unit = detected.unit_findings
         if max_findings_per_rule is not None:
             unit = unit.group_by("rule_id", maintain_order=True).head(max_findings_per_rule)
         findings = pl.concat([findings, unit.select([c for c in findings.columns if c in unit.columns])],
                              how="diagonal_relaxed")
-    findings = findings.sort(["row", pl.col("rule_id").replace_strict(order, default=10**9, return_dtype=pl.Int64)])
-    groups = _groups(pack, plan, units, failing)
+    pairs = all_pairs(pack, plan, failing, detected.unit_findings if detected else None, detector_frame)
+    pairs = mark_explained(pairs, explanations, cfg)
+    findings = annotate_findings(findings, pairs, failing, detector_frame, order)
+    groups = group_summary(pack, units, pairs, detected.anomalies if detected else None, cfg)
     skipped = [SkippedRule(r.id, "未提供上期数据，历史比较规则未执行") for r in plan.skipped]
     if detected is not None:
         skipped += [
@@ -239,31 +251,5 @@ def run_check(
         pack_id=pack.id, pack_title=pack.title, pack_version=pack.version, pack_sha256=pack.sha256,
         key=list(pack.key), findings=findings, rules=rules, groups=groups, skipped=skipped, rows=n_rows,
         anomalies=detected.anomalies if detected is not None else None,
+        meta={"score_notes": list(SCORE_NOTES), "labels": {k: pack.label(k) for k in pack.fields}},
     )
-
-
-def _groups(pack: Pack, plan: PackPlan, units: pl.DataFrame, failing: pl.DataFrame) -> pl.DataFrame:
-    def any_level(level: str) -> pl.Expr:
-        cols = [(~pl.col(status_name(i))).fill_null(False) for i, r in enumerate(plan.active) if r.level == level]
-        return pl.any_horizontal(cols) if cols else pl.lit(False)
-
-    def n_fail() -> pl.Expr:
-        cols = [(~pl.col(status_name(i))).fill_null(False).cast(pl.Int64) for i in range(len(plan.active))]
-        return pl.sum_horizontal(cols) if cols else pl.lit(0)
-
-    group_col = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
-    per = failing.group_by(group_col.alias("group")).agg(
-        any_level("error").sum().alias("units_error"),
-        any_level("warning").sum().alias("units_warning"),
-        n_fail().sum().alias("findings"),
-    )
-    out = units.join(per, on="group", how="left", nulls_equal=True).with_columns(
-        pl.col("units").cast(pl.Int64),
-        pl.col("units_error").fill_null(0).cast(pl.Int64),
-        pl.col("units_warning").fill_null(0).cast(pl.Int64),
-        pl.col("findings").fill_null(0).cast(pl.Int64),
-    )
-    names = {g: pack.group_name(g) for g in out["group"].to_list()}
-    out = out.with_columns(pl.col("group").replace_strict(names, default=None, return_dtype=pl.String).alias("name"))
-    columns = ("group", "name", "units", "units_error", "units_warning", "findings")
-    return out.select(columns).sort("group", nulls_last=True)

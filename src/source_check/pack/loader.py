@@ -551,9 +551,9 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
     for fid, (fspec, pos) in merged.fields.items():
         for draft in field_rule_drafts(fid, fspec):
             generated_ids.add(draft.id)
-            if draft.id in merged.disable:
-                continue
             patch_list = patches.pop(draft.id, [])
+            if draft.id in merged.disable:
+                continue  # a parent's override of a rule the child disables is dropped with it
             patch = None
             for p, _ in patch_list:
                 patch = p if patch is None else _patched(patch, p)

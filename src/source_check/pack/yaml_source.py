@@ -30,6 +30,9 @@ from ..errors import Issue, PackError, Position
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "YamlDoc", "parse_yaml"]
 
+#: libyaml's composer when PyYAML was built with it (several times faster), else pure Python.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 40
 MAX_NODES = 200_000
@@ -118,11 +121,14 @@ def parse_yaml(text: str | bytes, file: str) -> YamlDoc:
         except UnicodeDecodeError as exc:
             raise PackError([Issue(f"规则包必须是 UTF-8 编码：{exc}", Position(file))]) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
-        raise PackError([Issue(f"YAML 语法错误：{exc.problem or exc}", pos)]) from None
+        problem = str(exc.problem or exc)
+        if "nesting depth" in problem:
+            raise PackError([Issue(f"YAML 嵌套过深（上限 {MAX_DEPTH} 层）", pos)]) from None
+        raise PackError([Issue(f"YAML 语法错误：{problem}", pos)]) from None
     except yaml.YAMLError as exc:
         raise PackError([Issue(f"YAML 错误：{exc}", Position(file))]) from None
     except RecursionError:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from ..result import CheckResult
 from .json_report import RESULT_SCHEMA_ID, result_to_dict, write_json
+from .junit_report import write_junit
+from .markdown_report import write_markdown
 from .xlsx_report import write_xlsx
 
 __all__ = ["RESULT_SCHEMA_ID", "WRITERS", "result_to_dict", "write_json"]
@@ -22,4 +24,9 @@ def _json(result: CheckResult, out_dir: Path) -> Path:
     return path
 
 
-WRITERS: dict[str, Callable[[CheckResult, Path], Path]] = {"json": _json, "xlsx": write_xlsx}
+WRITERS: dict[str, Callable[[CheckResult, Path], Path]] = {
+    "json": _json,
+    "xlsx": write_xlsx,
+    "junit": write_junit,
+    "md": write_markdown,
+}

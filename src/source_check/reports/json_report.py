@@ -26,7 +26,7 @@ from ..result import CheckResult
 __all__ = ["RESULT_SCHEMA_ID", "dumps", "result_to_dict", "write_json"]
 
 RESULT_SCHEMA_ID = "source-check/result/v1"
-_FINDING_EXTRA = ("fingerprint", "priority", "explained", "dimension", "imbalance", "row")
+_FINDING_EXTRA = ("fingerprint", "priority", "explained", "explanation", "dimension", "imbalance", "row")
 
 
 def _clean(value: Any) -> Any:
@@ -68,6 +68,16 @@ def _records(df: pl.DataFrame | None) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
 
 
+def _groups(df: pl.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for record in _records(df):
+        dims = {k.removeprefix("score_"): record.pop(k) for k in list(record) if k.startswith("score_")}
+        if dims:
+            record["dimension_scores"] = dims
+        out.append(record)
+    return out
+
+
 def result_to_dict(result: CheckResult) -> dict[str, Any]:
     """The result as plain JSON-ready data, keys in contract order."""
     from .. import __version__
@@ -104,7 +114,7 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
             "blocking": int(blocking.get(str(fail_on), by_level["error"])),
         },
         "rules": _records(rules),
-        "groups": _records(result.groups),
+        "groups": _groups(result.groups),
         "findings": _findings(result),
         "skipped": [{"rule_id": s.rule_id, "reason": s.reason} for s in result.skipped],
         "anomalies": _records(result.anomalies),

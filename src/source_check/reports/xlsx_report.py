@@ -26,7 +26,7 @@ __all__ = ["FINDING_HEADERS", "SHEETS", "write_split_by_group", "write_xlsx"]
 SHEETS = ("概览", "街镇评分", "问题清单", "规则统计", "统计异常")
 FINDING_HEADERS = (
     "街镇", "街镇名称", "统一社会信用代码", "单位名称", "规则编号", "规则名称", "级别", "维度",
-    "问题说明", "涉及数值", "来源文件", "工作表", "Excel行号", "说明",
+    "问题说明", "涉及数值", "优先级", "来源文件", "工作表", "Excel行号", "指纹", "说明",
 )
 _LEVEL_COLOURS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 _GROUP_HEADERS = {
@@ -43,7 +43,7 @@ class _Formats:
         self.title = wb.add_format({"bold": True, "font_size": 14})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.number = wb.add_format({"num_format": "#,##0"})
-        self.decimal = wb.add_format({"num_format": "#,##0.00"})
+        self.decimal = wb.add_format({"num_format": "#,##0.00####"})
         self.fill = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
         self.levels = {k: wb.add_format({"bg_color": v}) for k, v in _LEVEL_COLOURS.items()}
 
@@ -147,8 +147,9 @@ def _finding_rows(result: CheckResult, findings: pl.DataFrame) -> list[list[Any]
             f["group"], names.get(str(f["group"]), ""), f.get(key) if key else "", f.get("name") or "",
             f["rule_id"], titles.get(f["rule_id"], f["rule_id"]), LEVEL_ZH.get(f["level"], f["level"]),
             DIMENSION_ZH.get(f["dimension"], f["dimension"]), f["message"], _value_text(f["values"], labels),
+            round(f["priority"], 6) if f.get("priority") is not None else None,
             f.get("source_file") or "", f.get("source_sheet") or "", f.get("source_row"),
-            f.get("explanation") or None,
+            f.get("fingerprint") or "", f.get("explanation") or None,
         ])
     return rows
 
@@ -156,7 +157,7 @@ def _finding_rows(result: CheckResult, findings: pl.DataFrame) -> list[list[Any]
 def _findings(wb: Workbook, fmt: _Formats, result: CheckResult, findings: pl.DataFrame) -> None:
     ws = wb.add_worksheet("问题清单")
     rows = _finding_rows(result, findings)
-    widths = {8: 60, 9: 50, 13: 40}
+    widths = {8: 60, 9: 50, FINDING_HEADERS.index("说明"): 40}
     _table(ws, fmt, list(FINDING_HEADERS), rows, widths=widths)
     level_col = FINDING_HEADERS.index("级别")
     for zh_level, key in ((LEVEL_ZH[k], k) for k in _LEVEL_COLOURS):

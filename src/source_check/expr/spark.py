@@ -1,0 +1,116 @@
+"""Render a pack's checked rule ASTs as Spark SQL, for the distributed engine.
+
+The same allow-listed AST that compiles to polars is rewritten with sqlglot: params
+become literals, the project's functions (``prev``, ``in_codelist``, ``uscc_valid``,
+``months``…) become plain Spark SQL, division becomes ``try_divide`` (null on a zero
+divisor, as in the polars engine), and the tree is printed in the Spark dialect.
+:func:`rule_status_sql` wraps a rule in the same not-applicable logic as the polars
+engine: ``NULL`` when ``when`` is not true or a strict input is null.
+
+Examples
+--------
+>>> from source_check.expr.parse import Scope, parse_expression
+>>> scope = Scope(fields={"a": "int", "b": "int"}, params={"k": 2})
+>>> to_spark_sql(parse_expression("a / b <= k", scope), scope)
+'TRY_DIVIDE(a, b) <= 2'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import cast
+
+import sqlglot
+from sqlglot import exp
+
+from ..formats import FORMATS, USCC_ALPHABET
+from .functions import FUNCTIONS, function_name
+from .parse import ParsedExpr, Scope
+
+__all__ = ["SPARK_TEMPLATES", "to_spark_sql"]
+
+_DIGITS = "regexp_replace(CAST({x} AS STRING), '[^0-9]', '')"
+_ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _uscc_sql(x: str) -> str:
+    weights = [pow(3, i, 31) for i in range(17)]
+    total = " + ".join(f"(instr('{USCC_ALPHABET}', substr({x}, {i + 1}, 1)) - 1) * {w}" for i, w in enumerate(weights))
+    return (
+        f"({x} RLIKE '^[0-9A-HJ-NPQRTUWXY]{{18}}$' AND "
+        f"substr('{USCC_ALPHABET}', pmod(31 - pmod({total}, 31), 31) + 1, 1) = substr({x}, 18, 1))"
+    )
+
+
+def _orgcode_sql(x: str) -> str:
+    weights = [3, 7, 9, 10, 5, 8, 4, 2]
+    total = " + ".join(f"(instr('{_ORG_ALPHABET}', substr({x}, {9 + i}, 1)) - 1) * {w}" for i, w in enumerate(weights))
+    check = f"11 - pmod({total}, 11)"
+    expected = f"CASE {check} WHEN 10 THEN 'X' WHEN 11 THEN '0' ELSE CAST({check} AS STRING) END"
+    return f"(substr({x}, 9, 9) RLIKE '^[0-9A-Z]{{8}}[0-9X]$' AND {expected} = substr({x}, 17, 1))"
+
+
+#: Spark SQL for the project's own functions, over the rendered first argument ``{x}``.
+SPARK_TEMPLATES: dict[str, str] = {
+    "months": (f"CASE WHEN length({_DIGITS}) >= 6 THEN CAST(substr({_DIGITS}, 5, 2) AS INT) "
+               f"WHEN length({_DIGITS}) = 4 THEN 12 END"),
+    "period_year": f"CAST(substr({_DIGITS}, 1, 4) AS INT)",
+    "period_end": (f"CASE WHEN length({_DIGITS}) >= 6 THEN last_day(to_date(substr({_DIGITS}, 1, 6), 'yyyyMM')) "
+                   f"WHEN length({_DIGITS}) = 4 THEN to_date(concat({_DIGITS}, '-12-31')) END"),
+    "is_unique": "CASE WHEN {x} IS NOT NULL THEN COUNT(1) OVER (PARTITION BY {x}) = 1 END",
+}
+
+
+def _literal(value: object) -> exp.Expression:
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    return exp.Literal.number(value)
+
+
+def _parse(text: str, read: str = "spark") -> exp.Expression:
+    return cast(exp.Expression, sqlglot.parse_one(text, read=read))
+
+
+def _spark(node: exp.Expression) -> str:
+    return node.sql(dialect="spark")
+
+
+def to_spark_sql(parsed: ParsedExpr, scope: Scope, codelists: Mapping[str, list[str]] | None = None) -> str:
+    """The Spark SQL text of one checked expression."""
+    lists = dict(codelists or {})
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name not in scope.fields and node.name in scope.params:
+            return _literal(scope.params[node.name])
+        if isinstance(node, exp.Div):
+            return exp.Anonymous(this="try_divide", expressions=[node.this, node.expression])
+        name = function_name(node)
+        if name is None or name not in FUNCTIONS:
+            return node
+        args = FUNCTIONS[name].arguments(node)
+        if name == "prev":
+            return exp.column(f"__prev__{args[0].name}")
+        if name == "in_codelist":
+            values = lists.get(str(args[1].name), [])
+            return exp.In(this=exp.Cast(this=args[0], to=exp.DataType.build("STRING")),
+                          expressions=[exp.Literal.string(v) for v in values] or [exp.Null()])
+        if name in ("uscc_valid", "orgcode_valid"):
+            x = f"CAST({_spark(args[0])} AS STRING)"
+            text = _uscc_sql(x) if name == "uscc_valid" else _orgcode_sql(x)
+            return _parse(text, read="spark")
+        if name == "format_valid":
+            spec = FORMATS.get(str(args[1].name))
+            x = f"CAST({_spark(args[0])} AS STRING)"
+            if spec is None:
+                return exp.Null()
+            if spec.name == "uscc":
+                return _parse(_uscc_sql(x), read="spark")
+            if spec.name == "orgcode":
+                return _parse(_orgcode_sql(x), read="spark")
+            return _parse(f"{x} RLIKE '{spec.regex}'", read="spark")
+        if name in SPARK_TEMPLATES:
+            return _parse(SPARK_TEMPLATES[name].format(x=_spark(args[0])), read="spark")
+        return node
+
+    tree = parsed.ast.copy().transform(rewrite)
+    return _spark(tree)

@@ -1,0 +1,231 @@
+"""Scores for every 街镇, priorities for every unit, and explanation quality.
+
+Group score (0–100)
+-------------------
+Every unit u gets a penalty ``p_u = min(1, Σ w_f)`` over its findings f, with weights
+(pack ``scoring.weights``; defaults in :data:`DEFAULT_WEIGHTS`): an error 1.0, an
+unexplained warning 0.4, an explained warning 0.0, an info 0.0, a unit-level statistical
+anomaly 0.3 (0.0 once explained). A group's score is
+
+    score = 100 · (1 − Σ_u p_u / units) − min(group_cap, group_anomaly · k)
+
+where k is the number of group-level anomalies flagged for the group (Benford,
+heaping), each costing ``group_anomaly`` points (default 5, at most ``group_cap`` = 20),
+and the result is clamped to [0, 100]. Dimension scores use the same formula with only
+that dimension's findings (anomalies count as 合理性/plausibility). The score is bounded;
+adding a finding never raises it; explaining a warning never lowers it; duplicating
+every unit with its findings leaves it unchanged (it depends on rates, not counts); a
+group without findings scores 100. Grade: A ≥ 90, B ≥ 80, C ≥ 60, else D (pack
+``scoring.grades``); rank 1 is the best score (ties: fewer units with errors, then code).
+
+Priority (selective editing)
+----------------------------
+For each unit, over the pack's ``scoring.priority_fields`` f:
+``priority = max_f |y_f − ŷ_f| / T̂_f`` with ŷ the previous-period value when previous
+data is given, else the stratum median of ``y_f / aux`` times the unit's auxiliary
+field ``scoring.auxiliary`` (strata: ``scoring.strata``), and T̂_f the group's total of
+f. This is the local score of the ONS selective-editing specification and ISTAT
+SeleMix (``sel.edit``) with design weight 1 (a census): the follow-up list starts with
+the units that move the 街镇 totals most.
+
+Examples
+--------
+>>> explanation_ok_expr(pl.col("t"), DEFAULT_BOILERPLATE, 10).alias("ok").meta.output_name()
+'ok'
+>>> pl.select(explanation_ok_expr(pl.lit("核实无误"), DEFAULT_BOILERPLATE, 10)).item()
+False
+>>> pl.select(explanation_ok_expr(pl.lit("本年新增两家门店，营业收入随之增长约六成"), DEFAULT_BOILERPLATE, 10)).item()
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import polars as pl
+
+from .pack.model import Pack
+from .pack.schema import ScoringSpec
+
+__all__ = [
+    "DEFAULT_BOILERPLATE",
+    "DEFAULT_GRADES",
+    "DEFAULT_WEIGHTS",
+    "DIMENSIONS",
+    "SCORE_NOTES",
+    "ScoringConfig",
+    "explanation_ok_expr",
+    "fingerprint",
+    "fingerprint_text_expr",
+    "priority_expr",
+    "score_groups",
+]
+
+DIMENSIONS = ("completeness", "validity", "consistency", "plausibility", "uniqueness")
+DEFAULT_WEIGHTS = {
+    "error": 1.0,
+    "warning": 0.4,
+    "explained_warning": 0.0,
+    "info": 0.0,
+    "anomaly": 0.3,
+    "explained_anomaly": 0.0,
+    "group_anomaly": 5.0,
+    "group_cap": 20.0,
+}
+DEFAULT_GRADES = {"A": 90.0, "B": 80.0, "C": 60.0}
+DEFAULT_BOILERPLATE = (
+    "核实无误", "数据无误", "无误", "无", "正常", "情况属实", "属实", "数据真实", "真实", "已核实", "核实",
+    "经核实", "确认无误", "数据正确", "正确", "没有问题", "无问题", "同上", "如实填报", "按实填报",
+)
+SCORE_NOTES = (
+    "单位扣分 = min(1, Σ问题权重)：强制性问题 1.0，未说明的核实性问题 0.4，已合格说明的核实性问题 0，"
+    "提示性问题 0，单位级统计异常 0.3。",
+    "街镇得分 = 100 ×（1 − 各单位扣分之和 ÷ 报送单位数）− 街镇级统计异常扣分（每项 5 分，最多 20 分），"
+    "限定在 0～100；各维度得分只计该维度的问题。",
+    "等级：A ≥ 90，B ≥ 80，C ≥ 60，其余为 D；排名按得分从高到低。",
+    "优先级 = 各重点指标 |本期值 − 预测值| ÷ 街镇该指标合计 的最大值"
+    "（预测值取上期值，无上期时取同层中位比率 × 辅助指标），数值越大，对街镇合计影响越大，应优先核实。",
+)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Weights, grades and explanation rules, from a pack's ``scoring`` section and defaults."""
+
+    weights: dict[str, float]
+    grades: dict[str, float]
+    boilerplate: tuple[str, ...]
+    min_explanation_length: int
+
+    @classmethod
+    def from_spec(cls, spec: ScoringSpec | None) -> ScoringConfig:
+        spec = spec or ScoringSpec()
+        weights = {**DEFAULT_WEIGHTS, **spec.weights}
+        grades = dict(spec.grades) if spec.grades else dict(DEFAULT_GRADES)
+        boiler = tuple(spec.boilerplate) if spec.boilerplate is not None else DEFAULT_BOILERPLATE
+        return cls(weights, grades, boiler, spec.min_explanation_length or 10)
+
+
+_PUNCT = r"[\s\p{P}\p{S}]"
+
+
+def explanation_ok_expr(text: pl.Expr, boilerplate: tuple[str, ...], min_length: int) -> pl.Expr:
+    """True when an explanation is substantive: long enough and not only boilerplate.
+
+    Punctuation and spaces are ignored; after removing every boilerplate phrase (核实无误,
+    情况属实, …) at least 4 characters of real content must remain.
+    """
+    clean = text.cast(pl.String).fill_null("").str.replace_all(_PUNCT, "")
+    rest = clean
+    for phrase in sorted(boilerplate, key=len, reverse=True):
+        rest = rest.str.replace_all(phrase, "", literal=True)
+    rest = rest.str.replace_all(r"[经已的了是均都]", "")
+    return (clean.str.len_chars() >= min_length) & (rest.str.len_chars() >= 4)
+
+
+def fingerprint_text_expr(pack: Pack, rule_id: pl.Expr, period: pl.Expr | None = None) -> pl.Expr:
+    """The readable identity of a finding: pack, rule, key values and period (not the row)."""
+    parts: list[pl.Expr] = [pl.lit(pack.id), rule_id.cast(pl.String)]
+    parts += [pl.col(k).cast(pl.String).fill_null("") for k in pack.key]
+    parts.append(period.cast(pl.String).fill_null("") if period is not None else pl.lit(""))
+    return pl.concat_str(parts, separator="|")
+
+
+def fingerprint(text: str) -> str:
+    """A finding's stable fingerprint: the first 16 hex digits of SHA-256 of its identity.
+
+    Examples
+    --------
+    >>> fingerprint("labor-102|102-01|91310107MA1G00000Q|202412")
+    '28a4279a5e84fe19'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def hash_column(texts: pl.Series) -> pl.Series:
+    """Fingerprints for a column of identities (hashing each distinct identity once)."""
+    distinct = texts.unique()
+    mapping = {t: fingerprint(t) for t in distinct.to_list() if t is not None}
+    return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def priority_expr(pack: Pack, has_previous: bool, group: pl.Expr) -> pl.Expr | None:
+    """A unit's priority (max over priority fields of |y − ŷ| / group total), or None."""
+    spec = pack.scoring
+    names = [f for f in spec.priority_fields if f in pack.fields]
+    if not names:
+        return None
+    terms: list[pl.Expr] = []
+    for f in names:
+        y = pl.col(f).cast(pl.Float64)
+        if has_previous:
+            predicted = pl.col(f"__prev__{f}").cast(pl.Float64)
+        elif spec.auxiliary and spec.auxiliary in pack.fields:
+            aux = pl.col(spec.auxiliary).cast(pl.Float64)
+            ratio = pl.when(aux > 0).then(y / aux)
+            strata = [s for s in spec.strata if s in pack.fields]
+            median = ratio.median().over(strata) if strata else ratio.median()
+            predicted = median * aux
+        else:
+            predicted = y.median().over(group)
+        total = y.abs().sum().over(group)
+        terms.append(pl.when(total > 0).then((y - predicted).abs() / total))
+    return pl.max_horizontal(terms).fill_null(0.0)
+
+
+def _penalties(long: pl.DataFrame, cfg: ScoringConfig, by: list[str]) -> pl.DataFrame:
+    """Per (group, row[, dimension]) penalty ``min(1, Σ weights)``."""
+    w = cfg.weights
+    weight = (
+        pl.when(pl.col("source") == "detector")
+        .then(pl.when(pl.col("explained")).then(w["explained_anomaly"]).otherwise(w["anomaly"]))
+        .when(pl.col("level") == "error").then(w["error"])
+        .when(pl.col("level") == "warning")
+        .then(pl.when(pl.col("explained")).then(w["explained_warning"]).otherwise(w["warning"]))
+        .otherwise(w["info"])
+    )
+    return long.group_by(by).agg(weight.sum().clip(0.0, 1.0).alias("penalty"))
+
+
+def score_groups(
+    groups: pl.DataFrame, long: pl.DataFrame, group_flags: pl.DataFrame, cfg: ScoringConfig
+) -> pl.DataFrame:
+    """Add scores to the per-group summary.
+
+    Parameters
+    ----------
+    groups
+        ``group, name, units, ...`` (one row per group).
+    long
+        Every finding, uncapped: ``group, row, level, dimension, explained, source``
+        (``source`` is ``rule`` or ``detector``).
+    group_flags
+        ``group, flagged_anomalies``: flagged group-level anomalies per group.
+    """
+    w = cfg.weights
+    unit_pen = _penalties(long, cfg, ["group", "row"]).group_by("group").agg(pl.col("penalty").sum().alias("p"))
+    out = groups.join(unit_pen, on="group", how="left", nulls_equal=True)
+    out = out.join(group_flags, on="group", how="left", nulls_equal=True)
+    group_pen = (pl.col("flagged_anomalies").fill_null(0) * w["group_anomaly"]).clip(0.0, w["group_cap"])
+
+    def score(p: pl.Expr) -> pl.Expr:
+        base = pl.when(pl.col("units") > 0).then(100.0 * (1.0 - p.fill_null(0.0) / pl.col("units"))).otherwise(100.0)
+        return base.clip(0.0, 100.0)
+
+    out = out.with_columns((score(pl.col("p")) - group_pen).clip(0.0, 100.0).round(1).alias("score"))
+    dim_pen = _penalties(long, cfg, ["group", "row", "dimension"]).group_by("group", "dimension").agg(
+        pl.col("penalty").sum().alias("p")
+    )
+    for d in DIMENSIONS:
+        part = dim_pen.filter(pl.col("dimension") == d).select("group", pl.col("p").alias(f"__p_{d}"))
+        out = out.join(part, on="group", how="left", nulls_equal=True)
+        pen = group_pen if d == "plausibility" else pl.lit(0.0)
+        out = out.with_columns((score(pl.col(f"__p_{d}")) - pen).clip(0.0, 100.0).round(1).alias(f"score_{d}"))
+    grade = pl.lit("D")
+    for name, threshold in sorted(cfg.grades.items(), key=lambda kv: kv[1]):
+        grade = pl.when(pl.col("score") >= threshold).then(pl.lit(name)).otherwise(grade)
+    out = out.with_columns(grade.alias("grade"))
+    ranked = out.sort(["score", "units_error", "group"], descending=[True, False, False], nulls_last=True)
+    ranked = ranked.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("rank"))
+    return ranked.drop([c for c in ranked.columns if c.startswith("__p_")] + ["p", "flagged_anomalies"])
