@@ -116,6 +116,15 @@ def dedicated(packs: list[Pack]) -> dict[str, list[str]]:
 
 
 def run(args: argparse.Namespace) -> str:
+    """The benchmark as a Markdown report."""
+    return report(args, *collect(args))
+
+
+def collect(args: argparse.Namespace) -> tuple[
+    list[Pack], pl.DataFrame, pl.DataFrame, pl.DataFrame, list[str], list[str], float, dict[str, float] | None
+]:
+    """Generate, check and score: packs, per-kind and overall counts summed over seeds, group scores,
+    notes, forms covered, seconds spent scoring, generator timings."""
     packs = load_packs(Path(args.rules) if args.rules else None)
     started = time.perf_counter()
     kinds: list[pl.DataFrame] = []
@@ -138,7 +147,7 @@ def run(args: argparse.Namespace) -> str:
     o = pl.concat(overall).group_by("method", maintain_order=True).agg(pl.col("planted", "tp", "fp", "fn").sum())
     g = pl.concat(groups)
     gen = time_generation(args.gen_units) if args.gen_units else None
-    return report(args, packs, k, o, g, sorted(notes), sorted(coverage), detect_s, gen)
+    return packs, k, o, g, sorted(notes), sorted(coverage), detect_s, gen
 
 
 def report(args: argparse.Namespace, packs: list[Pack], k: pl.DataFrame, o: pl.DataFrame, g: pl.DataFrame,

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..pack.loader import load_pack, shipped_rules_dir
 from ..pack.model import Pack
-from ..synth import FORMS, KIND_ZH, resolve_forms, synthesize, write_synthetic
+from ..synth import FORMS, KIND_ZH, parse_anomalies, resolve_forms, synthesize, write_synthetic
 from ..synth.write import FORMATS
 from .app import app, console
 
@@ -54,7 +54,13 @@ def synth_cmd(
     unknown = [f for f in wanted_formats if f not in FORMATS]
     if unknown:
         raise InputError(f"不支持的格式：{', '.join(unknown)}（可用：{', '.join(FORMATS)}）")
-    shipped = _shipped_packs()
+    try:
+        rates = parse_anomalies(anomalies)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    # Chinese headers (xlsx, csv) come from the packs' labels; parquet keeps the field ids
+    labelled = any(f != "parquet" for f in wanted_formats)
+    shipped = _shipped_packs() if labelled else []
     if pack == "all":
         forms: list[str] | None = None
         label_packs = shipped
@@ -66,7 +72,7 @@ def synth_cmd(
         forms = names
         label_packs = [loaded, *shipped]
     try:
-        s = synthesize(units, seed=seed, anomalies=anomalies, period=period, outliers=outliers, forms=forms)
+        s = synthesize(units, seed=seed, anomalies=rates, period=period, outliers=outliers, forms=forms)
         command = shlex.join(["source-check", *sys.argv[1:]]) if sys.argv[1:2] == ["synth"] else None
         written = write_synthetic(s, out, forms=forms, formats=wanted_formats, by_town=by_town,
                                   packs=label_packs, command=command)
