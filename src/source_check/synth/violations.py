@@ -21,9 +21,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import polars as pl
 
@@ -288,10 +287,3 @@ def violation_pool(pack: Pack, *, seed: int = 0, per_rule: int = 5, units: int =
             pool.setdefault(failed[0], []).append(Violation(failed[0], batch[i].text, data, previous))
     _CACHE[cache_key] = pool
     return pool
-
-
-def _frames_to_dicts(frames: Frames) -> Any:
-    """Records of a frame (or of each form) – handy in test failure messages."""
-    if isinstance(frames, Mapping):
-        return {k: v.to_dicts() for k, v in frames.items()}
-    return frames.to_dicts()
