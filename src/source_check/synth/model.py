@@ -359,6 +359,14 @@ def _draws(rng: np.random.Generator, total: int) -> tuple[dict[str, np.ndarray],
     return dict(zip(_UNIFORMS, uni, strict=True)), dict(zip(_NORMALS, nor, strict=True))
 
 
+def _soft_bounds(x: np.ndarray, lo: float, hi: float, rng: np.random.Generator) -> np.ndarray:
+    """Values outside [lo, hi] drawn again uniformly from the edge band, so bounds leave no
+    mass point (a clip would give many units exactly the minimum wage, hence identical figures)."""
+    below, above = x < lo, x > hi
+    out = np.where(below, rng.uniform(lo, lo * 1.4, x.size), x)
+    return np.asarray(np.where(above, rng.uniform(hi * 0.75, hi, x.size), out))
+
+
 def _jitter(u: dict[str, np.ndarray], z: dict[str, np.ndarray], rng: np.random.Generator
             ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The same draws moved a little: ±0.03 for uniforms, ±0.1 for normals."""
@@ -440,7 +448,7 @@ def population(
     g = _unit_params(sections, divisions, online)
     emp_avg = np.clip(np.rint(g["emp_median"] * np.exp(g["emp_sigma"] * rng.standard_normal(total))), 1, 30000)
     emp_avg = emp_avg.astype(np.int64)
-    monthly = np.clip(g["wage_month"] * np.exp(0.3 * rng.standard_normal(total)), 3600, 40000)
+    monthly = _soft_bounds(g["wage_month"] * np.exp(0.3 * rng.standard_normal(total)), 3600, 40000, rng)
     revenue_draw = emp_avg * g["rev_per_emp"] * np.exp(0.7 * rng.standard_normal(total))
     u, z = _draws(rng, total)
     cur = _accounts(g, emp_avg, monthly, revenue_draw, months, u, z)
@@ -453,7 +461,8 @@ def population(
     gr = np.where(genuine, gr * big, gr)
     ge = np.where(genuine, ge * big**0.8, ge)
     emp_prev = np.where(emp_avg <= 5, emp_avg, np.maximum(1, np.rint(emp_avg / ge))).astype(np.int64)
-    monthly_prev = np.clip(monthly / np.clip(1.04 + 0.02 * rng.standard_normal(total), 0.98, 1.1), 3500, 40000)
+    raise_ = np.clip(1.04 + 0.02 * rng.standard_normal(total), 1.0, 1.1)
+    monthly_prev = np.maximum(monthly / raise_, 3400.0)
     up, zp = _jitter(u, z, rng)
     prev = _accounts(g, emp_prev, monthly_prev, revenue_draw / gr, months, up, zp)
     # a small unit whose headcount did not change could round to the same 千元 of wages;
