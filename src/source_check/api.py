@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ import polars as pl
 
 from .engine.polars_engine import run_check
 from .errors import InputError
+from .io.damage import with_read_checks
 from .io.reader import read_submission
 from .pack.loader import load_pack
 from .pack.model import Pack
@@ -61,21 +63,26 @@ def _is_paths(data: object) -> bool:
     return isinstance(data, (list, tuple)) and bool(data) and all(isinstance(d, (str, Path)) for d in data)
 
 
-def _frame(pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any]) -> pl.LazyFrame:
+def _frame(
+    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any], opened: ExitStack,
+    form: str | None = None,
+) -> pl.LazyFrame:
     if _is_paths(data):
-        submission = read_submission(data, pack, **options)
+        # a submission read from non-UTF-8 text scans a temporary copy: closed after the run
+        submission = opened.enter_context(read_submission(data, pack, form=form, **options))
         inputs.extend(submission.inputs)
         return submission.frame
     return as_lazyframe(data, what)
 
 
 def _frames(
-    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any]
+    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any], opened: ExitStack
 ) -> pl.LazyFrame | dict[str, pl.LazyFrame]:
     """One LazyFrame, or one per form (``{"103": ..., "102": ...}``) for a multi-form pack."""
     if isinstance(data, Mapping):
-        return {str(form): _frame(pack, d, f"{what}（{form}表）", inputs, options) for form, d in data.items()}
-    return _frame(pack, data, what, inputs, options)
+        return {str(form): _frame(pack, d, f"{what}（{form}表）", inputs, options, opened, str(form))
+                for form, d in data.items()}
+    return _frame(pack, data, what, inputs, options, opened)
 
 
 def check(
@@ -95,8 +102,9 @@ def check(
         The submission: a polars DataFrame or LazyFrame (a LazyFrame over files is
         collected with the streaming engine), a pandas DataFrame, or a path (or list
         of paths) to Excel/CSV/parquet files read with
-        :func:`~source_check.io.read_submission` (``read_options`` go to it). For a
-        multi-form pack (``forms:``), a mapping from form name to any of these.
+        :func:`~source_check.io.read_submission` (``read_options`` go to it:
+        ``group``, ``group_from_filename``, ``sheet``, ``encoding``). For a multi-form
+        pack (``forms:``), a mapping from form name to any of these.
     pack
         A loaded :class:`~source_check.pack.model.Pack`, a path to a pack YAML file, or
         the name of a shipped pack (``"labor-102"``).
@@ -110,16 +118,23 @@ def check(
         说明 for findings: a table with ``fingerprint`` and ``text`` (or the report's
         ``指纹``/``说明`` columns). A warning whose text passes the explanation-quality
         rule counts as explained; an error is never explained away.
+
+    Codes that Excel turned into numbers (``9.13101E+17``, an industry code without its
+    leading 0) are reported by the rules ``<field>.excel_damaged`` that
+    :func:`~source_check.io.with_read_checks` adds to the pack, instead of by the
+    field's generic format or code-list rule.
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     if not isinstance(pack, Pack):
         pack = load_pack(pack)
+    pack = with_read_checks(pack)  # <field>.excel_damaged: codes Excel turned into numbers
     inputs: list[InputInfo] = []
-    current = _frames(pack, data, "输入数据", inputs, read_options)
-    prev = _frames(pack, previous, "上期数据", [], read_options) if previous is not None else None
-    result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
-                       explanations=explanations)
+    with ExitStack() as opened:
+        current = _frames(pack, data, "输入数据", inputs, read_options, opened)
+        prev = _frames(pack, previous, "上期数据", [], read_options, opened) if previous is not None else None
+        result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
+                           explanations=explanations)
     result.inputs = inputs
     result.meta.update(
         started=started.isoformat(timespec="seconds"),

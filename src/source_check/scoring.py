@@ -9,14 +9,16 @@ anomaly 0.3 (0.0 once explained). A group's score is
 
     score = 100 · (1 − Σ_u p_u / units) − min(group_cap, group_anomaly · k)
 
-where k is the number of group-level anomalies flagged for the group (Benford,
-heaping), each costing ``group_anomaly`` points (default 5, at most ``group_cap`` = 20),
-and the result is clamped to [0, 100]. Dimension scores use the same formula with only
-that dimension's findings (anomalies count as 合理性/plausibility). The score is bounded;
-adding a finding never raises it; explaining a warning never lowers it; duplicating
-every unit with its findings leaves it unchanged (it depends on rates, not counts); a
-group without findings scores 100. Grade: A ≥ 90, B ≥ 80, C ≥ 60, else D (pack
-``scoring.grades``); rank 1 is the best score (ties: fewer units with errors, then code).
+where k is the number of distinct (detector, field) pairs with a flagged group-level
+anomaly for the group (Benford, heaping: one heap or one nonconforming field counts
+once, however many of its statistics flag it), each costing ``group_anomaly`` points
+(default 5, at most ``group_cap`` = 20), and the result is clamped to [0, 100].
+Dimension scores use the same formula with only that dimension's findings (anomalies
+count as 合理性/plausibility). The score is bounded; adding a finding never raises it;
+explaining a warning never lowers it; duplicating every unit with its findings leaves it
+unchanged (it depends on rates, not counts); a group without findings scores 100. Grade:
+A ≥ 90, B ≥ 80, C ≥ 60, else D (pack ``scoring.grades``); rank 1 is the best score
+(ties: fewer units with errors, then code).
 
 Priority (selective editing)
 ----------------------------
@@ -81,7 +83,7 @@ DEFAULT_BOILERPLATE = (
 SCORE_NOTES = (
     "单位扣分 = min(1, Σ问题权重)：强制性问题 1.0，未说明的核实性问题 0.4，已合格说明的核实性问题 0，"
     "提示性问题 0，单位级统计异常 0.3。",
-    "街镇得分 = 100 ×（1 − 各单位扣分之和 ÷ 报送单位数）− 街镇级统计异常扣分（每项 5 分，最多 20 分），"
+    "街镇得分 = 100 ×（1 − 各单位扣分之和 ÷ 报送单位数）− 街镇级统计异常扣分（每个异常指标 5 分，最多 20 分），"
     "限定在 0～100；各维度得分只计该维度的问题。",
     "等级：A ≥ 90，B ≥ 80，C ≥ 60，其余为 D；排名按得分从高到低。",
     "优先级 = 各重点指标 |本期值 − 预测值| ÷ 街镇该指标合计 的最大值"

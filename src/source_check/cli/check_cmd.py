@@ -54,6 +54,15 @@ def print_summary(result: CheckResult) -> None:
         console.print(f"[dim]未执行 {s.rule_id}：{s.reason}[/]")
 
 
+def print_reading_log(result: CheckResult) -> None:
+    """What the reader did with each file: rows read and skipped, and why (never silent)."""
+    for info in result.inputs:
+        sheet = f"［{info.sheet}］" if info.sheet else ""
+        console.print(f"读取 {info.path}{sheet}：{info.rows_read} 条记录，跳过 {info.rows_skipped} 行", markup=False)
+        for line in info.log:
+            console.print(f"  {line}", markup=False, style="dim")
+
+
 def _inputs(files: list[Path]) -> list[Path] | dict[str, list[Path]]:
     """Plain paths, or ``FORM=PATH`` arguments grouped by form for a multi-form pack."""
     tagged = [str(f) for f in files if "=" in str(f) and not Path(str(f)).exists()]
@@ -117,6 +126,7 @@ def check_cmd(
         written.extend(write_split_by_group(result, out_dir))
     print_summary(result)
     if not quiet:
+        print_reading_log(result)
         for path in written:
             console.print(f"已写出 {path}", markup=False)
     raise typer.Exit(exit_code(result, fail_on))

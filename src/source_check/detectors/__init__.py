@@ -3,7 +3,15 @@
 Importing this package registers every kind.
 """
 
-from . import shared_contact  # noqa: F401  (registers the kind)
+from . import (  # noqa: F401  (importing a module registers its kind)
+    benford,
+    duplicates,
+    hb,
+    heaping,
+    peer_outlier,
+    shared_contact,
+    unit_error,
+)
 from .base import DETECTORS, DetectorContext, DetectorKind, DetectorOutput, DetectorParams, detector
 from .runner import run_detectors
 

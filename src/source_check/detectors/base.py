@@ -55,7 +55,8 @@ UNIT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 #: Group-level anomalies: the group (null = all groups together), field, the statistic
 #: and its value, how many values it rests on, its class (e.g. Nigrini's conformity
-#: class), whether the test was applicable, and a Chinese message.
+#: class), whether the test was applicable, a Chinese message and the test's details
+#: (JSON: e.g. chi-square, per-digit z).
 GROUP_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "group": pl.String,
     "field": pl.String,
@@ -66,6 +67,7 @@ GROUP_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "applicable": pl.Boolean,
     "flagged": pl.Boolean,
     "message": pl.String,
+    "values": pl.String,
 }
 
 
@@ -95,10 +97,17 @@ class DetectorContext:
 
 @dataclass
 class DetectorOutput:
-    """Unit-level and group-level anomalies of one detector run."""
+    """Unit-level and group-level anomalies of one detector run.
+
+    ``items`` is the number of (record, field) pairs the detector judged and ``na`` how
+    many of them it could not test (no previous value, stratum too small...); when
+    ``items`` is ``None`` the runner counts every record once per field read.
+    """
 
     units: pl.DataFrame = field(default_factory=lambda: empty_units())
     groups: pl.DataFrame = field(default_factory=lambda: empty_groups())
+    items: int | None = None
+    na: int = 0
 
 
 def empty_units() -> pl.DataFrame:
@@ -119,6 +128,7 @@ class DetectorKind(Generic[P]):
     fields: Callable[[P, Pack], list[str]]
     title: str
     needs_previous: bool = False
+    dimension: str = "plausibility"
 
 
 DETECTORS: dict[str, DetectorKind[Any]] = {}
@@ -131,17 +141,19 @@ def detector(
     title: str,
     fields: Callable[[P, Pack], list[str]],
     needs_previous: bool = False,
+    dimension: str = "plausibility",
 ) -> Callable[[Callable[[DetectorContext, P], DetectorOutput]], Callable[[DetectorContext, P], DetectorOutput]]:
     """Register a detector function under ``kind`` (decorator).
 
     ``fields(params, pack)`` names the pack fields the detector reads, so the loader can
     check them and the engine can collect them (with their previous-period values when
     previous data is given). A detector that re-checks rules after a correction may
-    name the fields those rules read.
+    name the fields those rules read. ``dimension`` is the quality dimension its
+    unit-level findings count against (``plausibility``, or e.g. ``uniqueness``).
     """
 
     def register(fn: Callable[[DetectorContext, P], DetectorOutput]) -> Callable[[DetectorContext, P], DetectorOutput]:
-        DETECTORS[kind] = DetectorKind(kind, params, fn, fields, title, needs_previous)
+        DETECTORS[kind] = DetectorKind(kind, params, fn, fields, title, needs_previous, dimension)
         return fn
 
     return register

@@ -91,7 +91,7 @@ def run_detectors(pack: Pack, frame: pl.DataFrame, has_previous: bool) -> Detect
         units = out.units.join(lookup, on="row", how="left")
         findings.append(units.select(
             "row", *keys, "group", pl.lit(spec.id).alias("rule_id"), pl.lit(level).alias("level"),
-            pl.lit("plausibility").alias("dimension"), "message",
+            pl.lit(kind.dimension).alias("dimension"), "message",
             pl.concat_list([pl.col("field")]).alias("fields"), "values",
             pl.lit(None, dtype=pl.Float64).alias("imbalance"), *extra,
         ))
@@ -107,14 +107,20 @@ def run_detectors(pack: Pack, frame: pl.DataFrame, has_previous: bool) -> Detect
             pl.lit("group").alias("scope"), "group", pl.lit(None, dtype=pl.Int64).alias("row"),
             pl.lit(None, dtype=pl.String).alias("unit"), "field", pl.lit(None, dtype=pl.Float64).alias("score"),
             "statistic", "value", "n", "class", "applicable", "flagged", "message",
-            pl.lit(None, dtype=pl.String).alias("values"), pl.lit(None, dtype=pl.Float64).alias("suggested"),
+            (pl.col("values") if "values" in out.groups.columns else pl.lit(None, dtype=pl.String)).alias("values"),
+            pl.lit(None, dtype=pl.Float64).alias("suggested"),
         ))
         # items are (record, field) pairs, so passes + fails + na = items as for rules
-        items = 0 if skipped else frame.height * max(len(kind.fields(detector_params(spec), pack)), 1)
+        if skipped:
+            items, na = 0, 0
+        elif out.items is not None:
+            items, na = out.items, out.na
+        else:
+            items, na = frame.height * max(len(kind.fields(detector_params(spec), pack)), 1), 0
         rule_rows.append({
-            "rule_id": spec.id, "title": spec.title or kind.title, "level": level, "dimension": "plausibility",
-            "kind": "detector", "items": items, "passes": items - out.units.height, "fails": out.units.height,
-            "na": 0, "skipped": skipped,
+            "rule_id": spec.id, "title": spec.title or kind.title, "level": level, "dimension": kind.dimension,
+            "kind": "detector", "items": items, "passes": items - out.units.height - na, "fails": out.units.height,
+            "na": na, "skipped": skipped,
         })
     unit_findings = pl.concat(findings, how="diagonal_relaxed") if findings else pl.DataFrame()
     schema = pl.Schema(ANOMALY_SCHEMA)

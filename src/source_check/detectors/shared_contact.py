@@ -3,6 +3,11 @@
 For each named field, every non-blank value shared by at least ``min_units`` distinct
 units flags each of those units, with the number of units as the score.
 
+Parameters (YAML)
+-----------------
+fields : list of field ids (required): 填表人, phone, address…
+min_units : 3 (at least 2)
+
 Examples
 --------
 >>> import polars as pl

@@ -171,7 +171,8 @@ def group_summary(
     out = out.with_columns(pl.col("group").replace_strict(names, default=None, return_dtype=pl.String).alias("name"))
     if anomalies is not None and not anomalies.is_empty():
         flags = (anomalies.filter((pl.col("scope") == "group") & pl.col("flagged") & pl.col("group").is_not_null())
-                 .group_by("group").agg(pl.len().cast(pl.Float64).alias("flagged_anomalies")))
+                 .group_by("group").agg(pl.struct("detector_id", "field").n_unique().cast(pl.Float64)
+                                        .alias("flagged_anomalies")))
     else:
         flags = pl.DataFrame(schema={"group": pl.String, "flagged_anomalies": pl.Float64})
     columns = ["group", "name", "units", "units_error", "units_warning", "units_unexplained", "units_anomaly",

@@ -1,5 +1,11 @@
-"""Reading submissions from the files people have (I/O at the edge)."""
+"""Reading submissions from the files people have (I/O at the edge).
 
-from .reader import Submission, read_submission
+:func:`read_submission` is the entry point; :func:`with_read_checks` adds the named
+``<field>.excel_damaged`` rules that report codes Excel turned into numbers.
+"""
 
-__all__ = ["Submission", "read_submission"]
+from .damage import with_read_checks
+from .log import ReadEvent
+from .reader import ColumnMap, Submission, read_submission
+
+__all__ = ["ColumnMap", "ReadEvent", "Submission", "read_submission", "with_read_checks"]

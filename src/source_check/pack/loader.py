@@ -128,7 +128,9 @@ def _rule_id_at(value: Any, loc: tuple[str | int, ...]) -> str | None:
 
 
 def _suggest(word: str, candidates: list[str] | typing.Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
+    options = list(candidates)
+    same_but_case = [c for c in options if str(c).lower() == str(word).lower()]
+    close = same_but_case or difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"是否想写 '{close[0]}'？" if close else None
 
 

@@ -188,8 +188,10 @@ def _anomalies(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
         _table(ws, fmt, ["检测器", "类型", "街镇", "单位", "指标", "得分", "说明"], [])
         ws.write(2, 0, "本次核查未运行统计异常检测，或未发现统计异常。")
         return
-    zh = {"detector_id": "检测器", "kind": "类型", "group": "街镇", "unit": "单位", "field": "指标",
-          "score": "得分", "level": "级别", "message": "说明"}
+    zh = {"detector_id": "检测器", "kind": "类型", "level": "级别", "scope": "范围", "group": "街镇", "row": "记录序号",
+          "unit": "单位", "field": "指标", "score": "异常分值", "statistic": "统计量", "value": "统计值", "n": "样本数",
+          "class": "判定", "applicable": "是否适用", "flagged": "是否异常", "message": "说明", "values": "详细数据",
+          "suggested": "建议值"}
     cols = [c for c in df.columns if not c.startswith("_")]
     _table(ws, fmt, [zh.get(c, c) for c in cols], [list(r) for r in df.select(cols).iter_rows()])
 

@@ -1,0 +1,168 @@
+"""Vectorised clean-up of cell text, by the type of the field it lands in.
+
+All functions build polars expressions; nothing loops over rows in Python.
+
+* every cell: zero-width characters removed, surrounding whitespace (including the
+  ideographic space and the no-break space) stripped, empty text and the pack's
+  ``na_values`` made null;
+* numbers (``int``/``float`` fields): full-width digits and punctuation made ASCII,
+  the Unicode minus made ``-``, thousands separators (``,`` ``，``, spaces, ``'``) removed
+  wherever they are, as the engine already removes commas;
+* codes (``str`` fields with a format, code list, pattern, the key or the group):
+  full-width made ASCII, a trailing ``.0`` (``310107005.0``, as a program writes a
+  number) removed;
+* dates: full-width made ASCII; from Excel, a serial day number (``45293``) made a date.
+
+Free text (names, addresses) keeps its full-width punctuation: ``（集团）`` is how
+company names are written.
+
+Examples
+--------
+>>> import polars as pl
+>>> s = pl.DataFrame({"x": [" １２，３４５ ", "1 234 567", "−5", "无", "\\u200b7\\u3000", None]})
+>>> s.select(clean_number(pl.col("x"), ("无",))).to_series().to_list()
+['12345', '1234567', '-5', None, '7', None]
+>>> pl.DataFrame({"x": ["３１０１０７００５", "310107005.0"]}).select(clean_code(pl.col("x"), ())).to_series().to_list()
+['310107005', '310107005']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import polars as pl
+
+__all__ = [
+    "FULLWIDTH",
+    "NOTE_MARKERS",
+    "TOTAL_MARKERS",
+    "ZERO_WIDTH",
+    "blank_cell",
+    "clean_code",
+    "clean_date",
+    "clean_number",
+    "clean_text",
+    "skip_reason",
+]
+
+#: Characters removed wherever they appear.
+ZERO_WIDTH = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
+
+#: Full-width forms (U+FF01–U+FF5E) and the ideographic space, with their ASCII forms.
+FULLWIDTH: dict[str, str] = {chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {
+    "\u3000": " ",  # ideographic space
+    "\u2212": "-",  # minus sign
+}
+
+#: Rows whose first cells start with these are totals (合计 rows), not units.
+TOTAL_MARKERS = ("合计", "总计", "小计", "共计", "其中")
+#: Rows whose first cells start with these are notes and signatures under the table.
+NOTE_MARKERS = (
+    "说明", "注:", "注：", "备注", "填表说明", "填报说明", "单位负责人", "统计负责人", "填表人", "报出日期",
+    "制表", "审核人", "单位:", "单位：", "计量单位",
+)
+
+
+_SPACE_CLASS = "[\\s" + "".join(ZERO_WIDTH) + "]"
+_STRIP = " \t\r\n\v\f\u3000\u00a0\u2009\u202f" + "".join(ZERO_WIDTH)
+
+
+def _marker_regex(markers: Sequence[str]) -> str:
+    """Cell text starting with a marker, spaces allowed around and inside (``合 计``)."""
+    spaced = ["\\s*".join(re.escape(ch) for ch in m) for m in markers]
+    return f"^{_SPACE_CLASS}*(?:" + "|".join(spaced) + ")"
+
+
+_BLANK = f"^{_SPACE_CLASS}*$"
+_TOTAL, _NOTE, _EITHER = _marker_regex(TOTAL_MARKERS), _marker_regex(NOTE_MARKERS), _marker_regex(
+    TOTAL_MARKERS + NOTE_MARKERS)
+
+
+#: Thousands separators, removed anywhere in a number (as the engine removes commas).
+_SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f", "'")
+
+
+# Each clean-up below references its input once (``replace`` rather than
+# ``when(…).then(…).otherwise(s)``): nested conditionals copy the whole expression
+# tree at every level, and polars then evaluates every copy.
+
+
+def _null_if(s: pl.Expr, values: Sequence[str]) -> pl.Expr:
+    return s.replace(["", *values], None)
+
+
+def _ascii_text(text: str) -> str:
+    return "".join(FULLWIDTH.get(ch, ch) for ch in text if ch not in ZERO_WIDTH).strip(_STRIP)
+
+
+def clean_text(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
+    """Stripped of surrounding spaces and zero-width characters; empty text and
+    ``na_values`` → null."""
+    return _null_if(x.cast(pl.String).str.strip_chars(_STRIP), na_values)
+
+
+def _ascii(x: pl.Expr, drop: Sequence[str] = ()) -> pl.Expr:
+    """Full-width forms made ASCII, zero-width characters (and ``drop``) removed, in one pass."""
+    mapping = {**FULLWIDTH, **dict.fromkeys(ZERO_WIDTH, "")}
+    mapping = {k: ("" if v in drop else v) for k, v in mapping.items()} | dict.fromkeys(drop, "")
+    return x.cast(pl.String).str.strip_chars(_STRIP).str.replace_many(list(mapping), list(mapping.values()))
+
+
+def _na_both(na_values: Sequence[str]) -> list[str]:
+    """``na_values`` as written and as they read once made ASCII (``－`` → ``-``)."""
+    return list(dict.fromkeys([*na_values, *(_ascii_text(v) for v in na_values)]))
+
+
+def clean_number(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
+    """Text of a number as a program reads it: ASCII, no thousands separators."""
+    return _null_if(_ascii(x, _SEPARATORS), _na_both(na_values))
+
+
+def clean_code(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
+    """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``."""
+    return _null_if(_ascii(x).str.strip_chars(_STRIP).str.replace(r"\.0+$", ""), _na_both(na_values))
+
+
+def clean_date(x: pl.Expr, na_values: Sequence[str], *, excel: bool = False) -> pl.Expr:
+    """A date's text: ASCII; from Excel, a serial day number becomes ``YYYY-MM-DD``."""
+    s = _null_if(_ascii(x).str.strip_chars(_STRIP), _na_both(na_values))
+    if excel:
+        serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+        as_date = (pl.date(1899, 12, 30) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
+        s = pl.when(serial.is_between(20000, 80000)).then(as_date).otherwise(s)
+    return s
+
+
+def blank_cell(x: pl.Expr) -> pl.Expr:
+    """True when a cell is empty, whitespace or zero-width characters only."""
+    return x.is_null() | x.cast(pl.String).str.contains(_BLANK)
+
+
+def skip_reason(cells: Sequence[pl.Expr], key_cells: Sequence[pl.Expr]) -> pl.Expr:
+    """Why a row is not a record: ``"blank"``, ``"total"``, ``"note"`` or null (a record).
+
+    A total or note row is one whose key cells are empty (or hold the marker itself) and
+    that has a cell starting with a marker (合计, 说明…; the first such cell decides);
+    without key columns, its first non-empty cell must start with one. Only anchored
+    regular expressions are used: no cell is copied.
+    """
+    if not cells:
+        return pl.lit(None, dtype=pl.String)
+    texts = [c.cast(pl.String) for c in cells]
+    blank = pl.all_horizontal([blank_cell(t) for t in texts])
+    if key_cells:
+        no_key = pl.all_horizontal([blank_cell(k) | k.cast(pl.String).str.contains(_EITHER) for k in key_cells])
+        first = pl.coalesce([pl.when(t.str.contains(_EITHER)).then(t) for t in texts])
+        total = no_key & first.str.contains(_TOTAL).fill_null(False)
+        note = no_key & first.str.contains(_NOTE).fill_null(False)
+    else:
+        first = pl.coalesce([pl.when(blank_cell(t)).then(None).otherwise(t) for t in texts])
+        total = first.str.contains(_TOTAL).fill_null(False)
+        note = first.str.contains(_NOTE).fill_null(False)
+    return (
+        pl.when(blank).then(pl.lit("blank"))
+        .when(total).then(pl.lit("total"))
+        .when(note).then(pl.lit("note"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
