@@ -5,9 +5,10 @@ Usage: ``python -m source_check.demo [OUT_DIR] [--units N] [--seed S] [--packs a
 
 1. :func:`source_check.synth.synthesize` makes this year's and last year's forms for a
    few thousand enterprises, with anomalies planted at the default rates.
-2. Every form is written per 街镇 as people would send it: 102 as Excel with a title
-   row and Chinese headers, the other forms as GB18030 CSV (each falls back to parquet
-   if this build's reader cannot read that layout yet), plus ``truth.csv``.
+2. The forms are written as people would send them: 102 per 街镇 as Excel with a title
+   row and Chinese headers, 101 per 街镇 as GB18030 CSV, the wide forms (103 variants,
+   B204-1, E204, 五经普) as one GB18030 CSV each (any of them falls back to parquet if
+   this build's reader cannot read that layout), plus ``truth.csv``.
 3. ``source-check check`` runs for every shipped form pack (with last year's data, for
    the history rules), writing its reports to ``OUT_DIR/<pack>/``.
 4. A last table compares what was planted with what the packs flagged.
@@ -79,33 +80,44 @@ def _readable(fmt: str, pack: Pack, frame: pl.DataFrame, form: str, period: str)
     return True
 
 
+#: What a 街镇 sends (one file each): 102 as Excel with a title row, 101 as GB18030 CSV.
+#: The wide financial and activity forms go as one district file each (what the 区局
+#: exports from 联网直报), which also keeps the demo within a minute.
+PER_TOWN = {"102": "xlsx", "101": "csv-gb18030"}
+DISTRICT_FORMAT = "csv-gb18030"
+
+
 def _write_forms(s: Synthetic, root: Path, packs: Sequence[Pack]) -> dict[str, dict[str, list[Path]]]:
-    """Per 街镇 files of every form a demo pack needs: ``{period: {form: [paths]}}``."""
+    """Files of every form a demo pack needs, for both periods: ``{period: {form: [paths]}}``."""
     wanted: list[str] = []
     for pack in packs:
         for name in resolve_forms(pack) or []:
             for form in (VARIANTS_103 if name == "103" else (name,)):
                 if form not in wanted:
                     wanted.append(form)
-    preferred = {"102": "xlsx"}
     label_pack = {name: p for p in packs for name in (resolve_forms(p) or [])}
     out: dict[str, dict[str, list[Path]]] = {"current": {}, "previous": {}}
     notes: list[str] = []
+    checked: dict[str, bool] = {}
     for form in wanted:
-        fmt = preferred.get(form, "csv-gb18030")
+        fmt = PER_TOWN.get(form, DISTRICT_FORMAT)
         probe_pack = label_pack.get(form) or label_pack.get("103") or packs[0]
-        if not _readable(fmt, probe_pack, s.current[form], form, s.population.period):
+        key = fmt if form not in PER_TOWN else form
+        if key not in checked:
+            checked[key] = _readable(fmt, probe_pack, s.current[form], form, s.population.period)
+        if not checked[key]:
             notes.append(f"{form}：读取器暂不支持带标题行/中文表头的 {fmt}，改用 parquet")
             fmt = "parquet"
         for which, frames, period in (("current", s.current, s.population.period),
                                       ("previous", s.previous, s.population.previous_period)):
             frame = frames[form]
             period = period[:4] if form == "census5" else period
+            parts = [(f"_{t}", frame.filter(pl.col("town_code") == t))
+                     for t in sorted(frame["town_code"].drop_nulls().unique())] if form in PER_TOWN else [("", frame)]
             paths = []
-            for town in sorted(frame["town_code"].drop_nulls().unique()):
-                path = root / which / f"{form}_{town}.{_EXT[fmt]}"
-                write_form(frame.filter(pl.col("town_code") == town), path, fmt, form=form, period=period,
-                           packs=list(packs))
+            for suffix, part in parts:
+                path = root / which / f"{form}{suffix}.{_EXT[fmt]}"
+                write_form(part, path, fmt, form=form, period=period, packs=list(packs))
                 paths.append(path)
             out[which][form] = paths
     for note in notes:

@@ -1,7 +1,11 @@
-"""A clean generated submission passes every shipped pack: no error, (almost) no warning.
+"""A clean generated submission passes every rule of every shipped pack: no error,
+(almost) no warning.
 
 Runs over every pack in rules/, so packs added later are checked against the generator
-as soon as they land; a failure names the rule and shows a few of its messages.
+as soon as they land; a failure names the rule and shows a few of its messages. The
+packs' statistical detectors flag a share of any population by design (their false
+alarm rate on clean units is measured by benchmarks/bench_detect.py), so only rules
+are held to this.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def test_clean_submission_passes_pack(path, clean):
         pytest.skip(f"{pack.id}: no generated form carries its fields")
     data, previous = clean.frames(pack)
     result = check(data, pack, previous=previous)
-    failing = result.rules.filter(pl.col("fails") > 0)
+    failing = result.rules.filter((pl.col("fails") > 0) & (pl.col("kind") != "detector"))
     errors = failing.filter(level="error")
     detail = [
         (r, result.findings.filter(rule_id=r)["message"].head(3).to_list()) for r in failing["rule_id"].to_list()
@@ -43,4 +47,5 @@ def test_clean_submission_passes_pack(path, clean):
 def test_previous_period_is_clean_too(clean):
     pack = load_pack("labor-102")
     result = check(clean.previous["102"], pack)
-    assert result.by_level == {"error": 0, "warning": 0, "info": 0}
+    rules = result.rules.filter(pl.col("kind") != "detector")
+    assert rules["fails"].sum() == 0, rules.filter(pl.col("fails") > 0)

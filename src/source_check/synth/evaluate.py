@@ -73,7 +73,7 @@ KIND_RULES: dict[str, tuple[str, ...]] = {
     "unchanged": ("Q-01", "detector:duplicates"),
     "duplicate": ("credit_code.unique", "name.unique", "detector:duplicates"),
     "invalid_code": ("credit_code.format",),
-    "excel_code": ("credit_code.format",),
+    "excel_code": ("credit_code.excel_damaged", "credit_code.format"),
     "shared_contact": ("detector:shared_contact",),
 }
 

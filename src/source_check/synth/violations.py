@@ -7,15 +7,21 @@ equal to another field, a code damaged, a row sent twice, last year's value chan
 the pack runs once per batch, and every mutation after which exactly one rule fails is
 kept as an example of violating that rule.
 
+Detectors are not rules: a violation may also make one of the pack's detectors flag the
+unit (a wage ×1000 is a unit error for ``D102-unit`` as well as for ``102-05``), so
+compare the findings of rules only.
+
 Examples
 --------
 >>> from source_check import load_pack, check
->>> pool = violation_pool(load_pack("labor-102"))
+>>> pack = load_pack("labor-102")
+>>> pool = violation_pool(pack)
 >>> v = pool["102-01"][0]
 >>> v.rule_id, v.mutation.startswith("emp_")
 ('102-01', True)
->>> result = check(v.data, load_pack("labor-102"), previous=v.previous)
->>> sorted(set(result.findings["rule_id"]))
+>>> result = check(v.data, pack, previous=v.previous)
+>>> rules = {r.id for r in pack.all_rules}
+>>> sorted(set(result.findings["rule_id"]) & rules)
 ['102-01']
 """
 
