@@ -96,9 +96,13 @@ class Evaluation:
     overall
         Per method: ``predicted, planted, tp, fp, fn, precision, recall, f1``.
     groups
-        Per group-level kind: planted 街镇, 街镇 flagged, and whether the planted one was.
+        Per group-level kind: planted 街镇, 街镇 flagged (and by which detector), and
+        whether the planted one was.
     flags
         The long table of (method, credit_code, source) that produced the scores.
+    sources
+        Per rule or detector of the packs: ``units`` flagged (error or warning), of which
+        ``clean`` units (false alarms) and ``planted`` units — the calibration view.
     coverage
         Forms checked by at least one pack.
     notes
@@ -109,6 +113,7 @@ class Evaluation:
     overall: pl.DataFrame
     groups: pl.DataFrame
     flags: pl.DataFrame
+    sources: pl.DataFrame
     coverage: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -291,13 +296,17 @@ def _group_scores(truth: pl.DataFrame, groups: pl.DataFrame, towns: Sequence[str
     rows = []
     for kind, sources in GROUP_KINDS.items():
         planted = sorted(set(truth.filter(pl.col("kind") == kind)["town_code"].to_list()))
-        flagged = sorted(set(groups.filter(pl.col("source").is_in(list(sources)))["group"].to_list()))
+        mine = groups.filter(pl.col("source").is_in(list(sources)))
+        flagged = sorted(set(mine["group"].to_list()))
+        by_source = ", ".join(f"{src}: {n}" for src, n in mine.group_by("source").agg(pl.col("group").n_unique())
+                              .sort("source").iter_rows())
         tp = len(set(planted) & set(flagged))
         rows.append({"kind": kind, "planted_towns": ",".join(planted), "flagged_towns": ",".join(flagged),
-                     "tp": tp, "fp": len(set(flagged) - set(planted)), "fn": len(set(planted) - set(flagged)),
-                     "towns": len(towns)})
+                     "flagged_by": by_source, "tp": tp, "fp": len(set(flagged) - set(planted)),
+                     "fn": len(set(planted) - set(flagged)), "towns": len(towns)})
     return pl.DataFrame(rows, schema={"kind": pl.String, "planted_towns": pl.String, "flagged_towns": pl.String,
-                                      "tp": pl.Int64, "fp": pl.Int64, "fn": pl.Int64, "towns": pl.Int64})
+                                      "flagged_by": pl.String, "tp": pl.Int64, "fp": pl.Int64, "fn": pl.Int64,
+                                      "towns": pl.Int64})
 
 
 def evaluate(
@@ -329,11 +338,25 @@ def evaluate(
         overalls.append(o)
         flag_tables.append(flags)
     towns = sorted(set(s.current["101"]["town_code"].drop_nulls().to_list()))
+    bad = pl.concat([s.truth["credit_code"], s.truth["true_code"]]).unique().implode()
+    planted = s.truth["credit_code"].unique().implode()
+    sources = (
+        unit_flags.filter(pl.col("level").is_in(["error", "warning"]))
+        .group_by("source")
+        .agg(
+            pl.col(_KEY).n_unique().alias("units"),
+            pl.col(_KEY).filter(~pl.col(_KEY).is_in(bad)).n_unique().alias("clean"),
+            pl.col(_KEY).filter(pl.col(_KEY).is_in(planted)).n_unique().alias("planted"),
+        )
+        .with_columns(pl.col("units", "clean", "planted").cast(pl.Int64))
+        .sort("clean", "source", descending=[True, False])
+    )
     return Evaluation(
         kinds=pl.concat(tables),
         overall=pl.DataFrame(overalls, schema=_OVERALL_SCHEMA),
         groups=_group_scores(s.truth, group_flags, towns),
         flags=pl.concat(flag_tables, how="diagonal_relaxed"),
+        sources=sources,
         coverage=covered,
         notes=notes,
     )
