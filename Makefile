@@ -41,7 +41,7 @@ rules-readme: $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(if $(wildcard benchmarks/bench_speed.py),$(BIN)/python benchmarks/bench_speed.py)
-	$(BIN)/python benchmarks/bench_detect.py
+	$(BIN)/python benchmarks/bench_detect.py --with-tuned
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-out source-check-out

@@ -29,7 +29,8 @@ def bench():
 @pytest.fixture(scope="module")
 def args():
     return argparse.Namespace(units=400, seeds=[5], anomalies=",".join(f"{k}=0.02" for k in KINDS), outliers=0.0,
-                              rules=None, gen_units=1000, baselines=["robust_z"], out=None, no_write=True)
+                              rules=None, gen_units=1000, baselines=["robust_z"], tune=None, out=None,
+                              no_write=True)
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,11 @@ def test_report_has_every_section(bench, args, collected):
     for kind in KINDS:
         assert f"| {kind} |" in text
     assert pl.__version__ in text
+
+
+def test_tuning_changes_detector_parameters(bench):
+    from source_check import load_pack
+
+    [pack] = bench.tune([load_pack("labor-102")], bench.TUNED)
+    kinds = {d.kind: d.model_extra for d in pack.detectors}
+    assert "duplicates" not in kinds and kinds["hb"]["C"] == 20 and kinds["benford"]["tests"] == ["first"]
