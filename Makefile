@@ -13,13 +13,13 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,gx]"
 	touch $(STAMP)
 
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,gx,bench]"
 	touch $(BENCH_STAMP)
 
 demo: $(STAMP)
@@ -40,7 +40,7 @@ rules-readme: $(STAMP)
 	$(BIN)/source-check rules-doc rules
 
 bench: $(BENCH_STAMP)
-	$(if $(wildcard benchmarks/bench_speed.py),$(BIN)/python benchmarks/bench_speed.py)
+	$(BIN)/python benchmarks/bench_speed.py
 	$(BIN)/python benchmarks/bench_detect.py --with-tuned
 
 clean:

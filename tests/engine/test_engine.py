@@ -216,3 +216,19 @@ def test_multi_form_pack_joins_inputs_on_key():
         check({"103": f103}, pack)
     with pytest.raises(InputError, match="多张报表"):
         check(f103, pack)
+
+
+def test_numeric_input_needs_no_raw_text_copy(pack):
+    from source_check.engine.compile import PackPlan, raw_name
+
+    plan = PackPlan(load_pack_text("pack: t\nfields: {a: {type: int}, b: {type: float}, c: {type: int}}\n"),
+                    has_previous=False)
+    schema = pl.Schema({"a": pl.Int64, "b": pl.Int32, "c": pl.Float64})
+    names = [e.meta.output_name() for e in plan.typed_columns(schema)]
+    assert raw_name("a") not in names and raw_name("b") not in names
+    assert raw_name("c") in names  # a float may be non-integral: keep the raw text to cite it
+    assert plan.typed_natively == {"a", "b"}
+    result = check(pl.DataFrame({"a": [1, None], "b": [2, 3], "c": [1.0, 2.5]}),
+                   load_pack_text("pack: t\nfields: {a: {type: int}, b: {type: float}, c: {type: int}}\n"))
+    assert counts(result, "a.type") == (1, 0, 1)
+    assert counts(result, "c.type") == (1, 1, 0)

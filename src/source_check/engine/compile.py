@@ -76,6 +76,17 @@ def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str
     return pl.coalesce([text.str.strptime(pl.Date, fmt, strict=False) for fmt in _DATE_FORMATS])
 
 
+def _lossless(field_type: str, dtype: pl.DataType) -> bool:
+    """True when an input column of ``dtype`` always converts to ``field_type`` exactly."""
+    if field_type == "float":
+        return dtype.is_numeric()
+    if field_type == "int":
+        return dtype.is_integer()
+    if field_type == "date":
+        return dtype == pl.Date
+    return False
+
+
 def _render(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """A value as text for a Chinese message: integral floats without '.0', null as 空."""
     if dtype.is_float():
@@ -108,6 +119,9 @@ class PackPlan:
         self.skipped: list[Rule] = [r for r in pack.all_rules if r.kind == "history" and not has_previous]
         from ..detectors.runner import detector_fields
 
+        #: fields whose input column already has the field's type (no raw text copy kept)
+        self.typed_natively: set[str] = set()
+
         self.detector_fields: list[str] = detector_fields(pack)
         self.compiler = PolarsCompiler(
             pack.scope(allow_prev=True),
@@ -123,7 +137,10 @@ class PackPlan:
         """Expressions turning raw input columns into the pack's typed fields.
 
         Fields missing from the input become null columns; for fields with a type rule
-        the raw value is kept in :func:`raw_name` so a bad value can be cited.
+        the raw value is kept in :func:`raw_name` so a bad value can be cited — unless
+        the input column already holds the type losslessly (numbers for a float field,
+        integers for an int field, dates for a date field), where the type rule cannot
+        fail and the costly text copy is skipped.
         """
         out: list[pl.Expr] = []
         type_fields = set(self.type_rule_fields()) if keep_raw else set()
@@ -135,7 +152,9 @@ class PackPlan:
                 continue
             dtype = schema[fid]
             out.append(_typed(spec.type, pl.col(fid), dtype, self.pack.na_values).alias(fid))
-            if fid in type_fields:
+            if fid in type_fields and _lossless(spec.type, dtype):
+                self.typed_natively.add(fid)
+            elif fid in type_fields:
                 raw = _clean_text(pl.col(fid), self.pack.na_values) if dtype != pl.Null else pl.lit(None, pl.String)
                 out.append(raw.alias(raw_name(fid)))
         return out
@@ -176,7 +195,8 @@ class PackPlan:
     def na_expr(self, rule: Rule) -> pl.Expr | None:
         cols = [pl.col(c) for c in sorted(rule.inputs)]
         if rule.constraint == "type" and rule.field:
-            cols = [pl.col(raw_name(rule.field))]
+            natively = rule.field in self.typed_natively
+            cols = [pl.col(rule.field) if natively else pl.col(raw_name(rule.field))]
         cols += [pl.col(prev_name(c)) for c in sorted(rule.prev_inputs)]
         if not cols:
             return None
