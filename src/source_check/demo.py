@@ -185,12 +185,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_truth(s: Synthetic, flagged: dict[str, set[str]]) -> None:
     title = "植入的异常与核查结果（标注见 input/truth.csv）"
-    table = Table("异常类型", "说明", "植入单位", "被规则包标出", title=title)
+    table = Table("异常类型", "说明", "单位数", "被规则包标出", title=title)
     for kind, text in KIND_ZH.items():
         codes = set(s.truth.filter(pl.col("kind") == kind)["credit_code"].to_list())
         if codes:
             found = len([c for c in codes if c in flagged])
             table.add_row(kind, text, str(len(codes)), f"{found}（{found / len(codes):.0%}）")
+    planted = set(s.truth["credit_code"].to_list()) | set(s.truth["true_code"].to_list())
+    clean = set(s.current["101"]["credit_code"].to_list()) - planted
+    alarms = len([c for c in clean if c in flagged])
+    table.add_row("（无）", "未植入异常的单位（被标出即误报，含真实的大幅增减）", str(len(clean)),
+                  f"{alarms}（{alarms / max(len(clean), 1):.0%}）")
     console.print(table)
 
 
