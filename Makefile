@@ -16,6 +16,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,gx]"
 	touch $(STAMP)
 
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,gx,bench]"
+	touch $(BENCH_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/python -m source_check.demo demo-out
 
@@ -33,9 +39,9 @@ test: lint typecheck unit
 rules-readme: $(STAMP)
 	$(BIN)/source-check rules-doc rules
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_speed.py
-	$(BIN)/python benchmarks/bench_detect.py
+	$(BIN)/python benchmarks/bench_detect.py --with-tuned
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-out source-check-out

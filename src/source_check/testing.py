@@ -2,6 +2,15 @@
 
 Requires ``hypothesis`` (a test dependency, not a runtime one).
 
+- :func:`field_rows`: records whose every field satisfies its own constraints.
+- :func:`valid_submissions`: realistic units from the synthetic population
+  (:mod:`source_check.synth`) that pass the pack, with their previous period.
+- :func:`rule_violations`: a record that breaks exactly one rule of the pack.
+- :func:`uscc_codes`: valid 统一社会信用代码.
+
+Generating a submission runs the generator and the pack, so give such tests
+``@settings(deadline=None)``.
+
 Examples
 --------
 >>> from hypothesis import given, settings
@@ -14,20 +23,46 @@ Examples
 ...     result = check(pl.DataFrame(rows), pack)
 ...     assert result.rules.filter(pl.col("kind") == "field")["fails"].sum() == 0
 >>> test()
+
+A pipeline that must keep clean units clean and flag single-rule violations (the
+pack's detectors judge a population, so compare rule findings only):
+
+>>> rules = {r.id for r in pack.all_rules}
+>>> @settings(max_examples=3, deadline=None)
+... @given(valid_submissions(pack, max_units=5), rule_violations(pack))
+... def test_pipeline(sub, bad):
+...     assert check(sub.data, pack, previous=sub.previous).ok
+...     failed = set(check(bad.data, pack, previous=bad.previous).findings["rule_id"]) & rules
+...     assert failed == {bad.rule_id}
+>>> test_pipeline()
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+from hypothesis import assume
 from hypothesis import strategies as st
 
+from .api import check
 from .formats import USCC_ALPHABET, uscc_check_char
 from .pack.model import Pack
 from .pack.schema import FieldSpec
+from .synth.violations import Frames, Violation, violation_pool
 
-__all__ = ["field_rows", "field_values", "uscc_codes"]
+__all__ = [
+    "Submission",
+    "Violation",
+    "field_rows",
+    "field_values",
+    "rule_violations",
+    "uscc_codes",
+    "valid_submissions",
+]
 
 _PATTERNS = {
     "phone": r"\A1[3-9][0-9]{9}\Z",
@@ -85,3 +120,84 @@ def field_rows(pack: Pack, min_size: int = 1, max_size: int = 20) -> st.SearchSt
 
         return st.lists(row, min_size=min_size, max_size=max_size, unique_by=tuple(distinct(f) for f in unique))
     return st.lists(row, min_size=min_size, max_size=max_size)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Data for :func:`source_check.check`: ``data`` and ``previous`` (a frame, or one per
+    form for a multi-form pack), and the generator seed they came from."""
+
+    data: Frames
+    previous: Frames
+    seed: int
+
+    @property
+    def units(self) -> int:
+        frame = self.data if isinstance(self.data, pl.DataFrame) else next(iter(self.data.values()))
+        return frame.height
+
+
+def _restrict(frames: Frames, keys: pl.DataFrame) -> Frames:
+    if isinstance(frames, pl.DataFrame):
+        return frames.join(keys, on=keys.columns, how="semi", maintain_order="left")
+    return {k: v.join(keys, on=keys.columns, how="semi", maintain_order="left") for k, v in frames.items()}
+
+
+def _base(frames: Frames) -> pl.DataFrame:
+    return frames if isinstance(frames, pl.DataFrame) else next(iter(frames.values()))
+
+
+def valid_submissions(
+    pack: Pack, *, min_units: int = 1, max_units: int = 20, strict: bool = True
+) -> st.SearchStrategy[Submission]:
+    """Realistic submissions for ``pack`` from the synthetic population, with last year's data.
+
+    The generator's clean units satisfy the relations of FORMS.md; with ``strict`` (the
+    default) units with an error or warning finding of a *rule* of this pack are also
+    dropped, so a pack stricter than FORMS.md still gets passing data. (The pack's
+    detectors judge the population and may flag some units of any sample.)
+    """
+    from .synth import synthesize
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Submission:
+        seed = draw(st.integers(0, 2**31 - 1))
+        n = draw(st.integers(min_units, max_units))
+        size = max(n, 8)
+        for _ in range(5):
+            data, previous = synthesize(size, seed=seed, anomalies="none").frames(pack)
+            if _base(data).height >= n:
+                break
+            size *= 6
+        keys = _base(data).select(pack.key).head(n)
+        data, previous = _restrict(data, keys), _restrict(previous, keys)
+        if strict:
+            result = check(data, pack, previous=previous)
+            rules = [r.id for r in pack.all_rules]
+            bad = result.findings.filter(pl.col("level").is_in(["error", "warning"]) & pl.col("rule_id").is_in(rules))
+            if not bad.is_empty():
+                keep = keys.join(bad.select(pack.key).unique(), on=pack.key, how="anti")
+                data, previous = _restrict(data, keep), _restrict(previous, keep)
+        assume(_base(data).height >= min_units)
+        return Submission(data, previous, seed)
+
+    return build()
+
+
+def rule_violations(
+    pack: Pack, rules: Sequence[str] | None = None, *, seed: int = 0
+) -> st.SearchStrategy[Violation]:
+    """Records that break exactly one rule of ``pack`` (``rules``: only these).
+
+    The examples are found once per pack by mutating clean generated units (see
+    :func:`source_check.synth.violations.violation_pool`); a rule listed in ``rules``
+    that no mutation breaks alone is a ``ValueError``.
+    """
+    pool = violation_pool(pack, seed=seed)
+    wanted = sorted(pool) if rules is None else list(rules)
+    missing = [r for r in wanted if r not in pool]
+    if missing:
+        raise ValueError(f"规则包 {pack.id} 中这些规则无法单独违反（或不存在）：{', '.join(missing)}")
+    if not wanted:
+        raise ValueError(f"规则包 {pack.id} 没有可单独违反的规则")
+    return st.sampled_from(wanted).flatmap(lambda rid: st.sampled_from(pool[rid]))

@@ -14,7 +14,7 @@ import traceback
 from ..errors import SourceCheckError
 
 # Command modules register themselves on ``app`` when imported.
-from . import check_cmd, pack_cmds, rules_doc  # noqa: F401
+from . import check_cmd, pack_cmds, rules_doc, synth_cmd  # noqa: F401
 from .app import app, err_console
 
 __all__ = ["app", "main"]

@@ -1,0 +1,295 @@
+"""Single-rule violations of a pack, found by mutating clean generated units.
+
+For every rule a test author may want one record that breaks *that rule and no other*.
+Rules are arbitrary SQL, so the records are searched for rather than solved for: clean
+units from the generator get one mutation each (a field scaled, shifted, emptied, set
+equal to another field, a code damaged, a row sent twice, last year's value changed…),
+the pack runs once per batch, and every mutation after which exactly one rule fails is
+kept as an example of violating that rule.
+
+Detectors are not rules: a violation may also make one of the pack's detectors flag the
+unit (a wage ×1000 is a unit error for ``D102-unit`` as well as for ``102-05``), so
+compare the findings of rules only.
+
+Examples
+--------
+>>> from source_check import load_pack, check
+>>> pack = load_pack("labor-102")
+>>> pool = violation_pool(pack)
+>>> v = pool["102-01"][0]
+>>> v.rule_id, v.mutation.startswith("emp_")
+('102-01', True)
+>>> result = check(v.data, pack, previous=v.previous)
+>>> rules = {r.id for r in pack.all_rules}
+>>> sorted(set(result.findings["rule_id"]) & rules)
+['102-01']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..api import check
+from ..pack.model import Pack
+from . import formset
+
+__all__ = ["Violation", "violation_pool"]
+
+Frames = pl.DataFrame | dict[str, pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One example that breaks exactly one rule.
+
+    ``data`` and ``previous`` are what :func:`source_check.check` takes for the pack (a
+    frame, or one per form for a multi-form pack); ``mutation`` says what was changed.
+    """
+
+    rule_id: str
+    mutation: str
+    data: Frames
+    previous: Frames
+
+
+@dataclass(frozen=True)
+class _Mutation:
+    text: str
+    apply: Callable[[pl.Expr, pl.Expr], pl.Expr] | None  # (value, row) -> new value, or None
+    field: str | None = None
+    on_previous: bool = False
+    duplicate_row: bool = False
+    copy_to_previous: bool = False
+    both: bool = False  # apply to the current and the previous period alike
+    borrow: bool = False  # take the value of another (clean) unit
+    append_lender: bool = False  # ... and send that unit's record too (breaks uniqueness)
+    same_year: bool = False  # make the previous period an earlier month of the same year
+
+
+_SCALES = (0.0, -1.0, 1000.0, 10000.0, 0.001, 0.3, 1.7, 3.0, 10.0)
+_CACHE: dict[tuple[str, str, int], dict[str, list[Violation]]] = {}
+
+
+def _wide(pack: Pack, frames: Frames) -> pl.DataFrame:
+    """One row per unit with every field of the pack (joining the forms of a multi-form pack)."""
+    if isinstance(frames, pl.DataFrame):
+        return frames
+    wide = frames[pack.forms[0]]
+    for form in pack.forms[1:]:
+        other = frames[form]
+        cols = [c for c in pack.form_fields(form) if c in other.columns and c not in wide.columns]
+        wide = wide.join(other.select(*pack.key, *cols), on=pack.key, how="inner")
+    return wide
+
+
+def _split(pack: Pack, wide: pl.DataFrame, like: Frames) -> Frames:
+    if isinstance(like, pl.DataFrame):
+        return wide.select(like.columns)
+    out: dict[str, pl.DataFrame] = {}
+    for form, frame in like.items():
+        out[form] = wide.select([c for c in frame.columns if c in wide.columns])
+    return out
+
+
+Change = Callable[[pl.Expr, pl.Expr], pl.Expr]
+
+
+def _const(value: str | None) -> Change:
+    return lambda v, r: pl.lit(value, dtype=pl.String)
+
+
+def _scaled(k: float, integral: bool) -> Change:
+    def change(v: pl.Expr, r: pl.Expr) -> pl.Expr:
+        x = v.cast(pl.Float64) * k
+        return x.round(0) if integral else x
+
+    return change
+
+
+def _shifted(d: float) -> Change:
+    return lambda v, r: v.cast(pl.Float64) + d
+
+
+def _from_field(other: str, d: float) -> Change:
+    return lambda v, r: pl.col(other).cast(pl.Float64) + d
+
+
+def _text_change(how: str) -> Change:
+    def change(v: pl.Expr, r: pl.Expr) -> pl.Expr:
+        s = v.cast(pl.String)
+        head = s.str.slice(0, s.str.len_chars() - 1)
+        return {"short": head, "last": head + pl.lit("I"), "long": s + pl.lit("0"),
+                "invalid": pl.format("X{}", r)}[how]
+
+    return change
+
+
+def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
+    used: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    prev_used: set[str] = set()
+    for rule in pack.all_rules:
+        read = [f for f in rule.fields_read if f in columns]
+        used.update(read)
+        pairs.update((a, b) for a in read for b in read if a != b)
+        prev_used.update(f for f in rule.prev_fields_read if f in columns)
+    numeric = {f for f in used if f in pack.fields and pack.fields[f].type in ("int", "float")}
+    integral = {f for f in numeric if pack.fields[f].type == "int"}
+    out: list[_Mutation] = []
+    for f in sorted(used):
+        spec = pack.fields.get(f)
+        out.append(_Mutation(f"{f} 置空", _const(None), f))
+        if f in numeric:
+            out += [_Mutation(f"{f} ×{k:g}", _scaled(k, f in integral), f) for k in _SCALES]
+            out += [_Mutation(f"{f} {d:+g}", _shifted(d), f) for d in (2.0, -2.0)]
+            out.append(_Mutation(f"{f} 填成文字", _const("一百"), f))
+        elif spec is not None and spec.type == "date":
+            out.append(_Mutation(f"{f} 晚于报告期", _const("2099-01-01"), f))
+            out.append(_Mutation(f"{f} 不是日期", _const("去年"), f))
+        else:
+            out += [_Mutation(f"{f} {label}", _text_change(how), f) for how, label in
+                    (("short", "少一位"), ("last", "末位改写"), ("long", "多一位"), ("invalid", "填成无效值"))]
+            out.append(_Mutation(f"{f} 填成 999", _const("999"), f))
+        if spec is not None and f != pack.period:
+            lend = bool(spec.unique or f in pack.key)
+            out.append(_Mutation(f"{f} 与另一单位相同", None, f, borrow=True, append_lender=lend))
+            if spec.codelist is not None and spec.codelist in pack.codelists:
+                out += [_Mutation(f"{f} 改为 {code}", _const(code), f)
+                        for code in pack.codelists[spec.codelist].codes[:8]]
+    for a, b in sorted(pairs):
+        if a in numeric and b in numeric:
+            out += [_Mutation(f"{a} = {b} {d:+g}", _from_field(b, d), a) for d in (2.0, -2.0, 0.0)]
+    for f in sorted(numeric):
+        # the same change in both periods breaks level rules without tripping growth rules
+        out += [_Mutation(f"{f} ×{k:g}（本期和上期）", _scaled(k, f in integral), f, both=True)
+                for k in (0.2, 0.3, 5.0, 8.0)]
+    for f in sorted(prev_used & numeric):
+        out += [_Mutation(f"上期 {f} ×{k:g}", _scaled(k, f in integral), f, on_previous=True)
+                for k in (1000.0, 0.001, 0.3, 3.0, 10.0, 1.02)]
+        out.append(_Mutation(f"上期 {f} 置空", _const(None), f, on_previous=True))
+        if pack.period is not None:
+            out.append(_Mutation(f"上期为本年6月且上期 {f} ×1.5", _scaled(1.5, f in integral), f, on_previous=True,
+                                 same_year=True))
+    out.append(_Mutation("上期全部数值与本期相同", None, copy_to_previous=True))
+    out.append(_Mutation("整行重复报送", None, duplicate_row=True))
+    return out
+
+
+def _mutate(frame: pl.DataFrame, muts: list[_Mutation], *, previous: bool, pack: Pack,
+            current: pl.DataFrame | None = None, reserve: pl.DataFrame | None = None,
+            ) -> tuple[pl.DataFrame, list[int]]:
+    """Apply mutation i to row i of ``frame`` (the current or the previous period).
+
+    Returns the frame, with rows appended for mutations that need a second record (a
+    row sent twice, a code borrowed from a unit of ``reserve``), and for each appended
+    row the mutation it belongs to.
+    """
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    exprs: dict[str, pl.Expr] = {}
+    for i, m in enumerate(muts):
+        if m.field is None or not (m.both or m.on_previous == previous):
+            continue
+        if m.borrow:
+            if previous or reserve is None:
+                continue
+            value: pl.Expr = pl.lit(reserve[m.field].cast(pl.String)[i % reserve.height])
+        elif m.apply is not None:
+            value = m.apply(pl.col(m.field), row)
+        else:
+            continue
+        base = exprs.get(m.field, pl.col(m.field))
+        exprs[m.field] = pl.when(row == i).then(value.cast(pl.String)).otherwise(base.cast(pl.String))
+    if previous and pack.period is not None and pack.period in frame.columns:
+        same_year = [i for i, m in enumerate(muts) if m.same_year]
+        if same_year:
+            june = pl.col(pack.period).cast(pl.String).str.slice(0, 4).cast(pl.Int64) + 1
+            exprs[pack.period] = pl.when(row.is_in(same_year)).then(pl.format("{}06", june)).otherwise(
+                pl.col(pack.period))
+    out = frame.with_columns(**exprs) if exprs else frame
+    owners: list[int] = []
+    if previous and current is not None:
+        copies = [i for i, m in enumerate(muts) if m.copy_to_previous]
+        if copies:
+            cols = [c for c, t in current.schema.items() if t.is_numeric() and c in out.columns]
+            mask = row.is_in(copies)
+            out = out.with_columns(
+                [pl.when(mask).then(current[c].head(out.height).cast(pl.String)).otherwise(
+                    pl.col(c).cast(pl.String)).alias(c) for c in cols]
+            )
+    if not previous:
+        extra: list[pl.DataFrame] = []
+        dups = [i for i, m in enumerate(muts) if m.duplicate_row]
+        if dups:
+            extra.append(out[dups])
+            owners.extend(dups)
+        lent = [i for i, m in enumerate(muts) if m.borrow and m.append_lender]
+        if lent and reserve is not None:
+            extra.append(reserve[[i % reserve.height for i in lent]])
+            owners.extend(lent)
+        if extra:
+            out = pl.concat([out, *extra], how="diagonal_relaxed")
+    return out, owners
+
+
+def violation_pool(pack: Pack, *, seed: int = 0, per_rule: int = 5, units: int = 600) -> dict[str, list[Violation]]:
+    """Up to ``per_rule`` single-rule violations for every rule the mutations can break.
+
+    Rules missing from the result could not be broken alone by any built-in mutation
+    (for example a rule whose violation always breaks another one too). Cached per pack
+    and seed.
+    """
+    cache_key = (pack.id, pack.sha256, seed)
+    if cache_key in _CACHE:
+        return _CACHE[cache_key]
+    if formset.resolve_forms(pack) is None:
+        raise ValueError(f"模拟数据中没有规则包 {pack.id} 所需的报表")
+    from . import synthesize
+
+    base = prev = None
+    like: Frames | None = None
+    like_prev: Frames | None = None
+    n = units
+    for _ in range(4):
+        s = synthesize(n, seed=seed, anomalies="none")
+        like, like_prev = s.frames(pack)
+        wide, wide_prev = _wide(pack, like), _wide(pack, like_prev)
+        keyed = wide.join(wide_prev.select(pack.key), on=pack.key, how="semi")
+        if keyed.height >= 80:
+            base = keyed
+            prev = wide_prev.join(keyed.select(pack.key), on=pack.key, how="semi")
+            break
+        n *= 4
+    if base is None or prev is None or like is None or like_prev is None:
+        raise ValueError(f"规则包 {pack.id} 的报表在模拟数据中单位太少")
+    # keep units with no finding at all, in the same order in both periods
+    result = check(_split(pack, base, like), pack, previous=_split(pack, prev, like_prev))
+    dirty = set(result.findings["row"].to_list()) if not result.findings.is_empty() else set()
+    base = base.with_row_index("__i").filter(~pl.col("__i").is_in(sorted(dirty))).drop("__i").head(220)
+    prev = base.select(pack.key).join(prev, on=pack.key, how="left")
+    reserve, base, prev = base.tail(20), base.head(base.height - 20), prev.head(base.height - 20)
+    rule_ids = sorted({r.id for r in pack.all_rules})
+    muts = _mutations(pack, base.columns)
+    pool: dict[str, list[Violation]] = {}
+    size = base.height
+    for start in range(0, len(muts), size):
+        batch = muts[start:start + size]
+        rows, prev_rows = base.head(len(batch)), prev.head(len(batch))
+        cur, extra = _mutate(rows, batch, previous=False, pack=pack, reserve=reserve)
+        old, _ = _mutate(prev_rows, batch, previous=True, pack=pack, current=rows)
+        res = check(_split(pack, cur, like), pack, previous=_split(pack, old, like_prev))
+        found = res.findings.filter(pl.col("rule_id").is_in(rule_ids))
+        owners = pl.Series([*range(len(batch)), *extra], dtype=pl.Int64)  # appended rows belong to a mutation
+        per = (found.select(owners.gather(found["row"]).alias("i"), "rule_id").unique()
+               .group_by("i").agg(pl.col("rule_id")))
+        for i, failed in per.sort("i").iter_rows():
+            if len(failed) != 1 or len(pool.get(failed[0], [])) >= per_rule:
+                continue
+            picked = [i, *(len(batch) + j for j, owner in enumerate(extra) if owner == i)]
+            data = _split(pack, cur[picked], like)
+            previous = _split(pack, old[[i]], like_prev)
+            pool.setdefault(failed[0], []).append(Violation(failed[0], batch[i].text, data, previous))
+    _CACHE[cache_key] = pool
+    return pool
