@@ -48,3 +48,16 @@ def assert_same_output(a: DetectorOutput, b: DetectorOutput) -> None:
 def shuffled(df: pl.DataFrame, seed: int) -> pl.DataFrame:
     """The same records (with their ``__row``) in another order."""
     return df.sample(fraction=1.0, shuffle=True, seed=seed)
+
+
+def assert_parameter_error(pack_text: str, spec: str, fragment: str, name: str) -> None:
+    """Loading ``pack_text`` with its detectors replaced by ``spec`` fails at the spec's line, naming D1."""
+    import pytest
+
+    from source_check import PackError, load_pack_text
+
+    text = pack_text.split("detectors:")[0] + f"detectors:\n  - {spec}\n"
+    with pytest.raises(PackError) as info:
+        load_pack_text(text, name)
+    assert fragment in str(info.value)
+    assert f"{name}:{len(text.splitlines())}:" in str(info.value) and "[D1]" in str(info.value)

@@ -7,11 +7,11 @@ import math
 
 import polars as pl
 import pytest
-from dhelp import assert_same_output, frame, run, shuffled
+from dhelp import assert_parameter_error, assert_same_output, frame, run, shuffled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from source_check import PackError, check, load_pack_text
+from source_check import check, load_pack_text
 
 PACK_TEXT = """\
 pack: hb
@@ -141,11 +141,7 @@ def test_end_to_end_needs_previous():
     ],
 )
 def test_parameter_errors_are_positioned(spec, fragment):
-    text = PACK_TEXT.split("detectors:")[0] + f"detectors:\n  - {spec}\n"
-    with pytest.raises(PackError) as info:
-        load_pack_text(text, "hb.yaml")
-    assert fragment in str(info.value)
-    assert f"hb.yaml:{len(text.splitlines())}:" in str(info.value) and "[D1]" in str(info.value)
+    assert_parameter_error(PACK_TEXT, spec, fragment, "hb.yaml")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

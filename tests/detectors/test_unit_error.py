@@ -6,11 +6,11 @@ import json
 
 import polars as pl
 import pytest
-from dhelp import assert_same_output, frame, run, shuffled
+from dhelp import assert_parameter_error, assert_same_output, frame, run, shuffled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from source_check import PackError, check, load_pack_text
+from source_check import check, load_pack_text
 
 PACK_TEXT = """\
 pack: ue
@@ -162,12 +162,7 @@ def test_without_previous_and_auxiliary_nothing_is_tested():
     ],
 )
 def test_parameter_errors_are_positioned(spec, fragment):
-    text = PACK_TEXT.split("detectors:")[0] + f"detectors:\n  - {spec}\n"
-    with pytest.raises(PackError) as info:
-        load_pack_text(text, "ue.yaml")
-    assert fragment in str(info.value)
-    line = len(text.splitlines())
-    assert f"ue.yaml:{line}:" in str(info.value) and "[D1]" in str(info.value)
+    assert_parameter_error(PACK_TEXT, spec, fragment, "ue.yaml")
 
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,7 +14,7 @@ import polars as pl
 
 from ..pack.model import Pack
 from ..pack.schema import DetectorSpec
-from .base import DETECTORS, GROUP, ROW, DetectorContext, DetectorOutput
+from .base import DETECTORS, GROUP, GROUP_SCHEMA, ROW, DetectorContext, DetectorOutput
 
 __all__ = ["ANOMALY_SCHEMA", "DetectorRun", "detector_fields", "detector_params", "run_detectors"]
 
@@ -23,19 +23,10 @@ ANOMALY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "kind": pl.String,
     "level": pl.String,
     "scope": pl.String,
-    "group": pl.String,
     "row": pl.Int64,
     "unit": pl.String,
-    "field": pl.String,
     "score": pl.Float64,
-    "statistic": pl.String,
-    "value": pl.Float64,
-    "n": pl.Int64,
-    "class": pl.String,
-    "applicable": pl.Boolean,
-    "flagged": pl.Boolean,
-    "message": pl.String,
-    "values": pl.String,
+    **{k: v for k, v in GROUP_SCHEMA.items()},
     "suggested": pl.Float64,
 }
 
