@@ -37,9 +37,8 @@ from typing import Any
 import polars as pl
 import yaml
 
-from source_check import load_pack
 from source_check.detectors import DETECTORS
-from source_check.pack.loader import shipped_rules_dir
+from source_check.pack.loader import load_packs as load_packs_under
 from source_check.pack.model import Pack
 from source_check.pack.schema import DetectorSpec
 from source_check.synth import FORMS as ALL_FORMS
@@ -88,16 +87,10 @@ def machine() -> str:
 
 
 def load_packs(rules: Path | None) -> list[Pack]:
-    root = rules or shipped_rules_dir()
-    if root is None:
-        return []
-    packs = []
-    for path in sorted(p for p in root.rglob("*.yaml") if "codelists" not in p.parts):
-        try:
-            packs.append(load_pack(path))
-        except Exception as exc:  # report and go on: the benchmark scores what loads
-            print(f"skip {path}: {str(exc).splitlines()[0]}", file=sys.stderr)
-    return packs
+    def report(path: Path, exc: Exception) -> None:  # report and go on: the benchmark scores what loads
+        print(f"skip {path}: {str(exc).splitlines()[0]}", file=sys.stderr)
+
+    return load_packs_under(rules, on_error=report)
 
 
 def tune(packs: list[Pack], spec: str | None) -> list[Pack]:

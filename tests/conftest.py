@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from source_check import Pack, load_pack
+from source_check.pack.loader import pack_files
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
@@ -35,5 +36,5 @@ def make_pack(write_pack):
 @pytest.fixture(scope="session")
 def shipped_packs() -> dict[Path, Pack]:
     """Every shipped pack, loaded once per test session (loading all of them takes seconds)."""
-    paths = sorted(p for p in RULES.rglob("*.yaml") if "codelists" not in p.parts)
+    paths = pack_files(RULES)
     return {p: load_pack(p) for p in paths}

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from source_check import run_pack_tests
+from source_check.pack.loader import pack_files
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
-PACKS = sorted(p for p in RULES.rglob("*.yaml") if "codelists" not in p.parts)
+PACKS = pack_files(RULES)
 
 #: The relations of the 核查办法 (domain/FORMS.md): each must be implemented by a shipped rule or detector.
 FORMS_IDS = [

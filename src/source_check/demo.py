@@ -31,7 +31,7 @@ from rich.table import Table
 from .api import check
 from .cli import main as cli_main
 from .errors import SourceCheckError
-from .pack.loader import load_pack, shipped_rules_dir
+from .pack.loader import load_pack, load_packs
 from .pack.model import Pack
 from .synth import KIND_ZH, VARIANTS_103, Synthetic, resolve_forms, synthesize
 from .synth.write import write_form
@@ -46,17 +46,7 @@ def demo_packs() -> list[Pack]:
     """Shipped packs that check a generated form, leaving out a pack when a pack that
     extends it checks the same form (``common-unit`` under ``unit-101``, ``finance-103``
     under ``finance-b103``…)."""
-    root = shipped_rules_dir()
-    if root is None:
-        return []
-    packs: list[Pack] = []
-    for path in sorted(p for p in root.rglob("*.yaml") if "codelists" not in p.parts):
-        try:
-            pack = load_pack(path)
-        except SourceCheckError:
-            continue
-        if resolve_forms(pack) is not None:
-            packs.append(pack)
+    packs = [pack for pack in load_packs() if resolve_forms(pack) is not None]
 
     def covered(pack: Pack) -> set[str]:
         return {v for f in resolve_forms(pack) or [] for v in (VARIANTS_103 if f == "103" else (f,))}

@@ -16,10 +16,11 @@ import polars as pl
 import pytest
 
 from source_check import check, load_pack
+from source_check.pack.loader import pack_files
 from source_check.synth import resolve_forms, synthesize
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
-PACKS = sorted(p for p in RULES.rglob("*.yaml") if "codelists" not in p.parts)
+PACKS = pack_files(RULES)
 
 
 @pytest.fixture(scope="module")

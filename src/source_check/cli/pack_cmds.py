@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import PackError
-from ..pack.loader import load_pack, shipped_rules_dir
+from ..pack.loader import load_pack, pack_files, shipped_rules_dir
 from ..pack.model import DIMENSION_ZH, LEVEL_ZH, Pack, Rule
 from ..pack.schema import pack_json_schema
 from ..packtests import run_pack_tests
@@ -21,7 +21,7 @@ def _pack_files(targets: list[str]) -> list[Path | str]:
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*.yaml") if "codelists" not in p.parts))
+            out.extend(pack_files(path))
         else:
             out.append(target)
     return out
@@ -58,7 +58,7 @@ def packs() -> None:
     root = shipped_rules_dir()
     table = Table("规则包", "标题", "版本", "规则数", "文件")
     if root is not None:
-        for path in sorted(root.rglob("*.yaml")):
+        for path in pack_files(root):
             try:
                 pack = load_pack(path)
             except PackError as exc:

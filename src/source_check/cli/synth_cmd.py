@@ -10,24 +10,10 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from ..pack.loader import load_pack, shipped_rules_dir
-from ..pack.model import Pack
+from ..pack.loader import load_pack, load_packs
 from ..synth import FORMS, KIND_ZH, parse_anomalies, resolve_forms, synthesize, write_synthetic
 from ..synth.write import FORMATS
 from .app import app, console
-
-
-def _shipped_packs() -> list[Pack]:
-    root = shipped_rules_dir()
-    if root is None:
-        return []
-    packs = []
-    for path in sorted(p for p in root.rglob("*.yaml") if "codelists" not in p.parts):
-        try:
-            packs.append(load_pack(path))
-        except Exception:  # a broken shipped pack must not stop data generation
-            continue
-    return packs
 
 
 @app.command("synth")
@@ -60,7 +46,7 @@ def synth_cmd(
         raise InputError(str(exc)) from None
     # Chinese headers (xlsx, csv) come from the packs' labels; parquet keeps the field ids
     labelled = any(f != "parquet" for f in wanted_formats)
-    shipped = _shipped_packs() if labelled else []
+    shipped = load_packs() if labelled else []  # a broken shipped pack must not stop data generation
     if pack == "all":
         forms: list[str] | None = None
         label_packs = shipped

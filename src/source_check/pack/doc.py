@@ -226,9 +226,9 @@ def update_readme(existing: str | None, generated: str) -> str:
 
 def load_rule_packs(root: Path) -> list[tuple[str, Pack]]:
     """Every pack under ``root`` (code lists excluded), with its path relative to ``root``."""
-    from .loader import load_pack
+    from .loader import load_pack, pack_files
 
-    paths = sorted(p for p in root.rglob("*.yaml") if "codelists" not in p.relative_to(root).parts)
+    paths = pack_files(root)
     return [(p.relative_to(root).as_posix(), load_pack(p)) for p in paths]
 
 

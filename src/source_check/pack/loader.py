@@ -22,6 +22,7 @@ import hashlib
 import io
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,15 @@ from .model import DEFAULT_NA_VALUES, Codelist, Pack, PackTest, Rule
 from .schema import DetectorSpec, FieldSpec, PackFile, RuleSpec, ScoringSpec
 from .yaml_source import YamlDoc, parse_yaml
 
-__all__ = ["SHIPPED_RULES_DIR", "load_pack", "load_pack_text", "resolve_pack_path"]
+__all__ = [
+    "SHIPPED_RULES_DIR",
+    "load_pack",
+    "load_pack_text",
+    "load_packs",
+    "pack_files",
+    "resolve_pack_path",
+    "shipped_rules_dir",
+]
 
 SHIPPED_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MAX_EXTENDS_DEPTH = 16
@@ -58,7 +67,7 @@ def resolve_pack_path(name_or_path: str | Path) -> Path:
     root = shipped_rules_dir()
     if root is not None:
         wanted = str(name_or_path)
-        for candidate in sorted(root.rglob("*.yaml")):
+        for candidate in pack_files(root):
             stem = candidate.relative_to(root).with_suffix("").as_posix()
             if wanted in (stem, stem.replace("_", "-"), candidate.stem.replace("_", "-")):
                 return candidate
@@ -67,6 +76,36 @@ def resolve_pack_path(name_or_path: str | Path) -> Path:
             if m and m.group(1) == wanted:
                 return candidate
     raise PackError([Issue(f"找不到规则包 '{name_or_path}'（既不是文件，也不是内置规则包的名称）")])
+
+
+def pack_files(root: Path) -> list[Path]:
+    """Every pack file under ``root`` (``*.yaml`` outside ``codelists/``), sorted.
+
+    Examples
+    --------
+    >>> root = shipped_rules_dir()
+    >>> root is not None and any(p.name == "labor_102.yaml" for p in pack_files(root))
+    True
+    """
+    return sorted(p for p in root.rglob("*.yaml") if "codelists" not in p.relative_to(root).parts)
+
+
+def load_packs(
+    root: Path | None = None, on_error: Callable[[Path, PackError], None] | None = None
+) -> list[Pack]:
+    """Load every pack under ``root`` (default: the shipped packs). A pack that does not
+    load is passed to ``on_error`` (default: skipped), so the others still load."""
+    base = root if root is not None else shipped_rules_dir()
+    if base is None:
+        return []
+    packs: list[Pack] = []
+    for path in pack_files(base):
+        try:
+            packs.append(load_pack(path))
+        except PackError as exc:
+            if on_error is not None:
+                on_error(path, exc)
+    return packs
 
 
 def shipped_rules_dir() -> Path | None:
