@@ -51,42 +51,57 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def _char_values(s: pl.Expr, positions: range, alphabet: str) -> list[pl.Expr]:
-    """The value (index in ``alphabet``) of each character at ``positions``; null if not in it.
+def _char_value(code: pl.Expr, alphabet: str) -> pl.Expr:
+    """The index in ``alphabet`` of the character with ASCII ``code``, by integer arithmetic.
 
-    A lenient cast to an Enum of the alphabet is about 25% faster than ``replace_strict``.
+    ``alphabet`` is in ASCII order, so the index is the code less an offset that grows
+    by one at each gap (``I``, ``O``…). Exact for characters of the alphabet; callers
+    reject other characters with a pattern.
     """
-    enum = pl.Enum(list(alphabet))
-    return [s.str.slice(i, 1).cast(enum, strict=False).to_physical().cast(pl.Int64) for i in positions]
+    b = code.cast(pl.Int32)
+    value = b - (ord(alphabet[0]))
+    offset = ord(alphabet[0])
+    for i, ch in enumerate(alphabet):
+        if ord(ch) - i != offset:
+            value = value - (b >= ord(ch)).cast(pl.Int32) * (ord(ch) - i - offset)
+            offset = ord(ch) - i
+    return value
+
+
+def _char_codes(s: pl.Expr, width: int) -> list[pl.Expr]:
+    """ASCII codes of the ``width`` bytes of each value (all null when the length differs).
+
+    Reinterpreting the bytes as a fixed-size array is about three times faster than
+    slicing out each character as text.
+    """
+    array = s.cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, width))
+    return [array.arr.get(i) for i in range(width)]
 
 
 def uscc_valid_expr(x: pl.Expr) -> pl.Expr:
     """True when ``x`` is a well-formed credit code with a correct check character.
 
     Null in, null out (the rule is then not applicable; ``required`` covers absence).
+    The check character ``c`` satisfies ``Σ wᵢ·vᵢ + v(c) ≡ 0 (mod 31)``.
     """
     s = x.cast(pl.String)
-    values = _char_values(s, range(18), USCC_ALPHABET)
-    total = pl.sum_horizontal([v * w for v, w in zip(values[:17], _USCC_WEIGHTS, strict=True)])
-    expected = (31 - total % 31) % 31
-    actual = values[17]
+    values = [_char_value(c, USCC_ALPHABET) for c in _char_codes(s, 18)]
+    total = pl.sum_horizontal([v * w for v, w in zip(values, [*_USCC_WEIGHTS, 1], strict=True)])
     shape_ok = s.str.contains(_USCC_PATTERN)
-    return pl.when(s.is_null()).then(None).otherwise(shape_ok & (expected == actual).fill_null(False))
+    return pl.when(s.is_null()).then(None).otherwise(shape_ok & (total % 31 == 0).fill_null(False))
 
 
 def orgcode_valid_expr(x: pl.Expr) -> pl.Expr:
     """True when positions 9–17 of a credit code form a valid GB 11714 organisation code."""
     s = x.cast(pl.String)
     body = s.str.slice(8, 9)
-    values = _char_values(body, range(8), _ORG_ALPHABET)
-    total = pl.sum_horizontal([v * w for v, w in zip(values, _ORG_WEIGHTS, strict=True)])
-    c = 11 - total % 11
-    expected = pl.when(c == 10).then(pl.lit("X")).when(c == 11).then(pl.lit("0")).otherwise(
-        c.cast(pl.String)
-    )
+    codes = _char_codes(body, 9)
+    total = pl.sum_horizontal([_char_value(c, _ORG_ALPHABET) * w for c, w in zip(codes[:8], _ORG_WEIGHTS, strict=True)])
+    check = codes[8].cast(pl.Int32)
+    actual = pl.when(check == ord("X")).then(10).otherwise(check - ord("0"))
     shape_ok = body.str.contains(r"^[0-9A-Z]{8}[0-9X]$")
     return pl.when(s.is_null()).then(None).otherwise(
-        shape_ok & (expected == body.str.slice(8, 1)).fill_null(False)
+        shape_ok & (((11 - total % 11) % 11) == actual).fill_null(False)
     )
 
 

@@ -146,10 +146,14 @@ def fingerprint(text: str) -> str:
 
 
 def hash_column(texts: pl.Series) -> pl.Series:
-    """Fingerprints for a column of identities (hashing each distinct identity once)."""
-    distinct = texts.unique()
-    mapping = {t: fingerprint(t) for t in distinct.to_list() if t is not None}
-    return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
+    """Fingerprints for a column of identities (null stays null).
+
+    Examples
+    --------
+    >>> hash_column(pl.Series(["labor-102|102-01|91310107MA1G00000Q|202412", None])).to_list()
+    ['28a4279a5e84fe19', None]
+    """
+    return pl.Series(texts.name, [None if t is None else fingerprint(t) for t in texts.to_list()], dtype=pl.String)
 
 
 def priority_expr(pack: Pack, has_previous: bool, group: pl.Expr) -> pl.Expr | None:

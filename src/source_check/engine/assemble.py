@@ -1,7 +1,8 @@
-"""Assemble a result from the collected sinks: every failing pair, explanations, groups.
+"""Assemble a result from the collected sinks: findings, every failing pair, explanations, groups.
 
-``all_pairs`` lists every failing (record, rule) pair and every unit-level anomaly,
-uncapped, so scores and per-group counts stay exact when findings are capped.
+:func:`rule_findings` and :func:`detector_findings` give the findings (capped per rule
+when asked) and the *pairs*: every failing (record, rule) pair and every unit-level
+anomaly, uncapped, so scores and per-group counts stay exact when findings are capped.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import polars as pl
 
 from ..pack.model import Pack
 from ..scoring import ScoringConfig, explanation_ok_expr, fingerprint_text_expr, hash_column, score_groups
-from .compile import PackPlan, status_name
+from .compile import PROVENANCE, PackPlan, status_name
 
-__all__ = ["LEVEL_ORDER", "PAIR_SCHEMA", "all_pairs", "annotate_findings", "group_summary", "mark_explained"]
+__all__ = [
+    "LEVEL_ORDER", "PAIR_SCHEMA", "detector_findings", "empty_findings", "group_summary", "mark_explained",
+    "order_findings", "rule_findings",
+]
 
 ROW = "__row"
 PRIORITY = "__priority"
@@ -37,45 +41,103 @@ def _period(pack: Pack, frame: pl.DataFrame) -> pl.Expr | None:
     return pl.col(pack.period) if pack.period and pack.period in frame.columns else None
 
 
-def all_pairs(
-    pack: Pack,
-    plan: PackPlan,
-    failing: pl.DataFrame,
-    unit_findings: pl.DataFrame | None,
-    detector_frame: pl.DataFrame | None,
-) -> pl.DataFrame:
-    """Every failing (row, rule) pair and unit-level anomaly, with its identity."""
-    parts: list[pl.DataFrame] = []
+def _provenance(pack: Pack, failing: pl.DataFrame) -> list[str]:
+    prov = [c for c in PROVENANCE if c in failing.columns]
+    if "name" in pack.fields and "name" not in pack.key and "name" in failing.columns:
+        prov.insert(0, "name")
+    return prov
+
+
+def empty_findings(pack: Pack, schema: pl.Schema, prov_cols: list[str]) -> pl.DataFrame:
+    """A findings table with no rows (and the columns of one with rows)."""
+    cols: dict[str, pl.DataType | type[pl.DataType]] = {"row": pl.Int64}
+    for k in pack.key:
+        cols[k] = schema.get(k, pl.String)
+    cols.update({
+        "group": pl.String, "rule_id": pl.String, "level": pl.String, "dimension": pl.String,
+        "message": pl.String, "fields": pl.List(pl.String), "values": pl.String, "imbalance": pl.Float64,
+    })
+    for c in prov_cols:
+        cols[c] = schema.get(c, pl.String)
+    cols.update({"identity": pl.String, "priority": pl.Float64, "fkey": pl.String})
+    return pl.DataFrame(schema=cols)
+
+
+def rule_findings(
+    pack: Pack, plan: PackPlan, failing: pl.DataFrame, fails: list[int], cap: int | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The row rules' findings (at most ``cap`` per rule) and every failing pair.
+
+    One lazy query per failing rule over the collected failing rows (each reads only
+    the columns its message and values need), all collected together in parallel.
+    The pairs are the findings themselves unless a rule was capped.
+    """
+    frame = failing.lazy()
     period = _period(pack, failing)
+    keys = [pl.col(k) for k in pack.key]
+    group = _group(pack).alias("group")
+    prov = [pl.col(c) for c in _provenance(pack, failing)]
+    found: list[pl.LazyFrame] = []
+    cut: list[pl.LazyFrame] = []
     for i, rule in enumerate(plan.active):
-        sub = failing.filter(pl.col(status_name(i)) == False)
-        if sub.is_empty():
+        if not fails[i]:
             continue
-        parts.append(sub.select(
-            pl.col(ROW).cast(pl.Int64).alias("row"), _group(pack).alias("group"), pl.lit(rule.id).alias("rule_id"),
-            pl.lit(rule.level).alias("level"), pl.lit(rule.dimension).alias("dimension"),
-            pl.lit("rule").alias("source"), pl.lit("").alias("fkey"),
-            fingerprint_text_expr(pack, pl.lit(rule.id), period).alias("identity"),
+        sub = frame.filter(~pl.col(status_name(i)))
+        head = [
+            pl.col(ROW).cast(pl.Int64).alias("row"), *keys, group, pl.lit(rule.id, pl.String).alias("rule_id"),
+            pl.lit(rule.level, pl.String).alias("level"), pl.lit(rule.dimension, pl.String).alias("dimension"),
+        ]
+        identity = fingerprint_text_expr(pack, pl.lit(rule.id), period).alias("identity")
+        imbalance = plan.imbalance(rule) if rule.balance is not None else pl.lit(None, dtype=pl.Float64)
+        found.append((sub.head(cap) if cap is not None else sub).select(
+            *head,
+            plan.message_expr(rule, failing).cast(pl.String).alias("message"),
+            pl.lit(pl.Series([rule.fields_read], dtype=pl.List(pl.String))).first().alias("fields"),
+            plan.values_expr(rule).alias("values"),
+            imbalance.cast(pl.Float64).alias("imbalance"),
+            *prov, identity,
+            pl.col(PRIORITY).cast(pl.Float64).alias("priority"),
+            pl.lit("", pl.String).alias("fkey"),
         ))
-    if unit_findings is not None and not unit_findings.is_empty() and detector_frame is not None:
-        frame_period = _period(pack, detector_frame)
-        lookup = detector_frame.select(
-            pl.col(ROW).cast(pl.Int64).alias("row"),
-            (frame_period if frame_period is not None else pl.lit(None, dtype=pl.String)).cast(pl.String)
-            .alias("__period"),
-        )
-        det = unit_findings.join(lookup, on="row", how="left").with_columns(
-            pl.col("fields").list.first().fill_null("").alias("fkey")
-        )
-        parts.append(det.select(
-            pl.col("row").cast(pl.Int64), pl.col("group").cast(pl.String), "rule_id", "level", "dimension",
-            pl.lit("detector").alias("source"), "fkey",
-            fingerprint_text_expr(pack, pl.concat_str([pl.col("rule_id"), pl.col("fkey")], separator=":"),
-                                  pl.col("__period")).alias("identity"),
-        ))
-    if not parts:
-        return pl.DataFrame(schema=PAIR_SCHEMA)
-    return pl.concat([p.cast(pl.Schema(PAIR_SCHEMA)) for p in parts], how="vertical")
+        if cap is not None and fails[i] > cap:
+            cut.append(sub.select(*head, identity))
+    if not found:
+        findings = empty_findings(pack, failing.schema, _provenance(pack, failing))
+        return findings, pl.DataFrame(schema=PAIR_SCHEMA)
+    collected = pl.collect_all([pl.concat(found, how="vertical_relaxed"), *([pl.concat(cut)] if cut else [])])
+    findings = collected[0]
+    pair_cols = [pl.col("row"), "group", "rule_id", "level", "dimension",
+                 pl.lit("rule").alias("source"), pl.lit("").alias("fkey"), "identity"]
+    pairs = [findings.select(pair_cols)]
+    if cut:
+        capped = set(collected[1]["rule_id"].unique().to_list())
+        pairs = [findings.filter(~pl.col("rule_id").is_in(capped)).select(pair_cols), collected[1].select(pair_cols)]
+    return findings, pl.concat([p.cast(pl.Schema(PAIR_SCHEMA)) for p in pairs], how="vertical")
+
+
+def detector_findings(
+    pack: Pack, unit_findings: pl.DataFrame, detector_frame: pl.DataFrame, cap: int | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Unit-level anomalies as findings (at most ``cap`` per detector) and as pairs (all)."""
+    period = _period(pack, detector_frame)
+    lookup = detector_frame.select(
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        (period if period is not None else pl.lit(None, dtype=pl.String)).cast(pl.String).alias("__period"),
+        pl.col(PRIORITY).cast(pl.Float64).alias("priority"),
+    )
+    det = unit_findings.join(lookup, on="row", how="left").with_columns(
+        pl.col("fields").list.first().fill_null("").alias("fkey")
+    ).with_columns(
+        fingerprint_text_expr(pack, pl.concat_str([pl.col("rule_id"), pl.col("fkey")], separator=":"),
+                              pl.col("__period")).alias("identity"),
+    ).drop("__period")
+    pairs = det.select(
+        pl.col("row").cast(pl.Int64), pl.col("group").cast(pl.String), "rule_id", "level", "dimension",
+        pl.lit("detector").alias("source"), "fkey", "identity",
+    ).cast(pl.Schema(PAIR_SCHEMA))
+    if cap is not None:
+        det = det.group_by("rule_id", maintain_order=True).head(cap)
+    return det, pairs
 
 
 def normalise_explanations(explanations: pl.DataFrame) -> pl.DataFrame:
@@ -93,51 +155,34 @@ def normalise_explanations(explanations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def mark_explained(pairs: pl.DataFrame, explanations: pl.DataFrame | None, cfg: ScoringConfig) -> pl.DataFrame:
-    """Add ``explanation`` and ``explained`` (a substantive 说明 for a non-error finding)."""
-    if explanations is None or explanations.is_empty() or pairs.is_empty():
-        return pairs.with_columns(
-            pl.lit(None, dtype=pl.String).alias("fingerprint"),
+def mark_explained(
+    frame: pl.DataFrame, explanations: pl.DataFrame | None, cfg: ScoringConfig, *, fingerprint: bool = True
+) -> pl.DataFrame:
+    """Add ``fingerprint`` (from ``identity``), ``explanation`` and ``explained`` (a
+    substantive 说明 for a non-error finding).
+
+    With ``fingerprint=False`` and no explanations the (costly) fingerprint is left out.
+    """
+    given = explanations is not None and not explanations.is_empty() and not frame.is_empty()
+    if (fingerprint or given) and "fingerprint" not in frame.columns:
+        frame = frame.with_columns(hash_column(frame["identity"]).alias("fingerprint"))
+    if not given:
+        return frame.with_columns(
             pl.lit(None, dtype=pl.String).alias("explanation"),
             pl.lit(False).alias("explained"),
         )
+    assert explanations is not None
     table = normalise_explanations(explanations)
-    out = pairs.with_columns(hash_column(pairs["identity"]).alias("fingerprint"))
-    out = out.join(table.rename({"text": "explanation"}), on="fingerprint", how="left")
+    out = frame.join(table.rename({"text": "explanation"}), on="fingerprint", how="left", maintain_order="left")
     ok = explanation_ok_expr(pl.col("explanation"), cfg.boilerplate, cfg.min_explanation_length)
     return out.with_columns((ok & (pl.col("level") != "error")).fill_null(False).alias("explained"))
 
 
-def annotate_findings(
-    findings: pl.DataFrame,
-    pairs: pl.DataFrame,
-    failing: pl.DataFrame,
-    detector_frame: pl.DataFrame | None,
-    order: dict[str, int],
-) -> pl.DataFrame:
-    """Give each finding its fingerprint, priority and explanation; order by level, then priority."""
-    if findings.is_empty():
-        return findings.with_columns(
-            pl.lit(None, dtype=pl.String).alias("fingerprint"), pl.lit(None, dtype=pl.Float64).alias("priority"),
-            pl.lit(False).alias("explained"), pl.lit(None, dtype=pl.String).alias("explanation"),
-        )
-    priorities = [failing.select(pl.col(ROW).cast(pl.Int64).alias("row"), pl.col(PRIORITY).alias("priority"))]
-    if detector_frame is not None:
-        priorities.append(detector_frame.select(pl.col(ROW).cast(pl.Int64).alias("row"),
-                                                pl.col(PRIORITY).alias("priority")))
-    priority = pl.concat(priorities).unique("row", keep="first")
-    found = findings.with_columns(
-        pl.when(pl.col("rule_id").is_in(pairs.filter(pl.col("source") == "detector")["rule_id"].unique().to_list()))
-        .then(pl.col("fields").list.first()).otherwise(pl.lit("")).fill_null("").alias("fkey")
-    )
-    keep = ["row", "rule_id", "fkey", "identity", "explanation", "explained"]
-    if "fingerprint" in pairs.columns:
-        keep.append("fingerprint")
-    out = found.join(pairs.select([c for c in keep if c in pairs.columns]), on=["row", "rule_id", "fkey"], how="left")
-    if "fingerprint" not in out.columns or out["fingerprint"].null_count() == out.height:
-        out = out.drop("fingerprint", strict=False).with_columns(hash_column(out["identity"]).alias("fingerprint"))
-    out = out.join(priority, on="row", how="left").with_columns(pl.col("explained").fill_null(False))
-    out = out.sort(
+def order_findings(findings: pl.DataFrame, order: dict[str, int]) -> pl.DataFrame:
+    """Findings by level, then priority (highest first), row and rule order; working columns dropped."""
+    tail = ["explanation", "explained", "fingerprint", "priority"]
+    head = [c for c in findings.columns if c not in (*tail, "fkey", "identity")]
+    out = findings.sort(
         [
             pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64),
             pl.col("priority").fill_null(-1.0),
@@ -146,7 +191,7 @@ def annotate_findings(
         ],
         descending=[False, True, False, False],
     )
-    return out.drop("fkey", "identity")
+    return out.select(*head, *tail)
 
 
 def group_summary(

@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import polars as pl
+from sqlglot import exp
 
+from ..expr.functions import FUNCTIONS, function_name
 from ..expr.polars_compile import POLARS_TYPES, PolarsCompiler, prev_name
 from ..expr.template import Template
 from ..pack.constraints import number_text
@@ -43,8 +45,12 @@ def status_name(index: int) -> str:
 
 
 def _clean_text(x: pl.Expr, na_values: Iterable[str]) -> pl.Expr:
-    s = x.cast(pl.String).str.strip_chars()
-    return pl.when((s == "") | s.is_in(list(na_values))).then(None).otherwise(s)
+    """Text stripped of surrounding blanks; empty and "not applicable" markers become null.
+
+    One reference to the stripped text (``replace``, not ``when(is_in)``): the streaming
+    engine does not share repeated subexpressions, so this halves the cost of typing.
+    """
+    return x.cast(pl.String).str.strip_chars().replace(["", *na_values], None)
 
 
 def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str, ...]) -> pl.Expr:
@@ -109,10 +115,34 @@ def format_values(df: pl.DataFrame, exprs: list[pl.Expr]) -> list[pl.Expr]:
     return [_render(e, schema[f"__v{i}"]) for i, e in enumerate(exprs)]
 
 
+def _repeated_calls(rules: list[Rule]) -> dict[str, exp.Expression]:
+    """Costly calls (``shared`` functions) that two or more rule conditions make, by SQL text.
+
+    The streaming engine does not share repeated subexpressions, and a pack repeats
+    calls: the ``<field>.excel_damaged`` condition guards four rules of the field, and
+    ``months(period)`` appears in each wage rule.
+    """
+    seen: dict[str, exp.Expression] = {}
+    counts: dict[str, int] = {}
+    for rule in rules:
+        for part in (rule.check, rule.when):
+            if part is None:
+                continue
+            for node in part.ast.walk():
+                if not isinstance(node, exp.Expression):
+                    continue
+                name = function_name(node)
+                if name is not None and FUNCTIONS[name].shared:
+                    key = node.sql()
+                    seen.setdefault(key, node)
+                    counts[key] = counts.get(key, 0) + 1
+    return {k: n for k, n in seen.items() if counts[k] > 1}
+
+
 class PackPlan:
     """The polars side of one pack: typed columns, rule statuses, messages and values."""
 
-    def __init__(self, pack: Pack, *, has_previous: bool) -> None:
+    def __init__(self, pack: Pack, *, has_previous: bool, hoist: bool = False) -> None:
         self.pack = pack
         self.has_previous = has_previous
         self.active: list[Rule] = [r for r in pack.all_rules if r.kind != "history" or has_previous]
@@ -123,10 +153,17 @@ class PackPlan:
         self.typed_natively: set[str] = set()
 
         self.detector_fields: list[str] = detector_fields(pack)
-        self.compiler = PolarsCompiler(
-            pack.scope(allow_prev=True),
-            codelists={k: list(v.codes) for k, v in pack.codelists.items()},
-        )
+        scope = pack.scope(allow_prev=True)
+        codelists = {k: list(v.codes) for k, v in pack.codelists.items()}
+        self.compiler = PolarsCompiler(scope, codelists=codelists)
+        #: hidden column → a costly call made by several rules, computed once per row
+        self.hoisted: dict[str, pl.Expr] = {}
+        if hoist:
+            columns: dict[str, str] = {}
+            for i, (key, node) in enumerate(_repeated_calls(self.active).items()):
+                columns[key] = f"__h{i}"
+                self.hoisted[f"__h{i}"] = self.compiler.compile(node)
+            self.compiler = PolarsCompiler(scope, codelists=codelists, hoisted=columns)
 
     # --- typing ---------------------------------------------------------------------
 
@@ -158,6 +195,10 @@ class PackPlan:
                 raw = _clean_text(pl.col(fid), self.pack.na_values) if dtype != pl.Null else pl.lit(None, pl.String)
                 out.append(raw.alias(raw_name(fid)))
         return out
+
+    def hoisted_columns(self) -> list[pl.Expr]:
+        """The shared calls as hidden columns: add them before :meth:`status_exprs`."""
+        return [e.alias(name) for name, e in self.hoisted.items()]
 
     def prev_fields(self) -> list[str]:
         """Fields whose previous-period value the plan needs (history rules, detectors, priority)."""

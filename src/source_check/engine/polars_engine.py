@@ -21,7 +21,13 @@ from ..expr.polars_compile import prev_name
 from ..pack.model import Pack
 from ..result import CheckResult, SkippedRule
 from ..scoring import SCORE_NOTES, ScoringConfig, priority_expr
-from .assemble import all_pairs, annotate_findings, group_summary, mark_explained
+from .assemble import (
+    detector_findings,
+    group_summary,
+    mark_explained,
+    order_findings,
+    rule_findings,
+)
 from .compile import PROVENANCE, PackPlan, status_name
 
 __all__ = ["build_plan", "combine_forms", "run_check"]
@@ -105,10 +111,13 @@ def build_plan(
     pack: Pack, data: Frames, previous: Frames | None = None
 ) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
     """The fused plan and its three sinks: counts, group units, failing rows."""
-    plan = PackPlan(pack, has_previous=previous is not None)
+    plan = PackPlan(pack, has_previous=previous is not None, hoist=True)
     current = combine_forms(pack, data)
     prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
-    status = _prepared(pack, plan, current, prev).with_columns(plan.status_exprs())
+    prepared = _prepared(pack, plan, current, prev)
+    if plan.hoisted:
+        prepared = prepared.with_columns(plan.hoisted_columns())
+    status = prepared.with_columns(plan.status_exprs())
     group_expr = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
     priority = priority_expr(pack, previous is not None, group_expr)
     status = status.with_columns((priority if priority is not None else pl.lit(None, dtype=pl.Float64)).alias(PRIORITY))
@@ -133,57 +142,6 @@ def build_plan(
             *prev_cols, *extra, *period, PRIORITY,
         ))
     return plan, status, sinks
-
-
-def _findings(pack: Pack, plan: PackPlan, failing: pl.DataFrame, cap: int | None) -> pl.DataFrame:
-    keys = [pl.col(k) for k in pack.key]
-    group = (pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)).alias("group")
-    prov = [pl.col(c) for c in PROVENANCE if c in failing.columns]
-    if "name" in pack.fields and "name" not in pack.key:
-        prov.insert(0, pl.col("name"))
-    parts: list[pl.DataFrame] = []
-    for i, rule in enumerate(plan.active):
-        sub = failing.filter(pl.col(status_name(i)) == False)
-        if sub.is_empty():
-            continue
-        if cap is not None:
-            sub = sub.head(cap)
-        imbalance = plan.imbalance(rule) if rule.balance is not None else pl.lit(None, dtype=pl.Float64)
-        parts.append(
-            sub.select(
-                pl.col(ROW).cast(pl.Int64).alias("row"),
-                *keys,
-                group,
-                pl.lit(rule.id).alias("rule_id"),
-                pl.lit(rule.level).alias("level"),
-                pl.lit(rule.dimension).alias("dimension"),
-                plan.message_expr(rule, sub).alias("message"),
-                pl.lit(pl.Series([rule.fields_read], dtype=pl.List(pl.String))).first().alias("fields"),
-                plan.values_expr(rule).alias("values"),
-                imbalance.cast(pl.Float64).alias("imbalance"),
-                *prov,
-            )
-        )
-    if not parts:
-        extra = (["name"] if "name" in pack.fields and "name" not in pack.key else [])
-        return _empty_findings(pack, failing.schema, prov_cols=extra + [c for c in PROVENANCE if c in failing.columns])
-    out = pl.concat(parts, how="vertical_relaxed")
-    return out.with_columns(
-        pl.col("rule_id").cast(pl.String), pl.col("level").cast(pl.String), pl.col("dimension").cast(pl.String)
-    )
-
-
-def _empty_findings(pack: Pack, schema: pl.Schema, prov_cols: list[str]) -> pl.DataFrame:
-    cols: dict[str, pl.DataType | type[pl.DataType]] = {"row": pl.Int64}
-    for k in pack.key:
-        cols[k] = schema.get(k, pl.String)
-    cols.update({
-        "group": pl.String, "rule_id": pl.String, "level": pl.String, "dimension": pl.String,
-        "message": pl.String, "fields": pl.List(pl.String), "values": pl.String, "imbalance": pl.Float64,
-    })
-    for c in prov_cols:
-        cols[c] = schema.get(c, pl.String)
-    return pl.DataFrame(schema=cols)
 
 
 def run_check(
@@ -230,17 +188,15 @@ def run_check(
         "skipped": pl.Boolean,
     }).sort(pl.col("rule_id").replace_strict(order, return_dtype=pl.Int64))
 
-    findings = _findings(pack, plan, failing, max_findings_per_rule)
-    detector_frame = collected[3] if detected is not None else None
+    fails = [int(counts[f"{status_name(i)}_fail"][0] or 0) for i in range(len(plan.active))]
+    findings, pairs = rule_findings(pack, plan, failing, fails, max_findings_per_rule)
     if detected is not None and not detected.unit_findings.is_empty():
-        unit = detected.unit_findings
-        if max_findings_per_rule is not None:
-            unit = unit.group_by("rule_id", maintain_order=True).head(max_findings_per_rule)
+        unit, unit_pairs = detector_findings(pack, detected.unit_findings, collected[3], max_findings_per_rule)
         findings = pl.concat([findings, unit.select([c for c in findings.columns if c in unit.columns])],
                              how="diagonal_relaxed")
-    pairs = all_pairs(pack, plan, failing, detected.unit_findings if detected else None, detector_frame)
-    pairs = mark_explained(pairs, explanations, cfg)
-    findings = annotate_findings(findings, pairs, failing, detector_frame, order)
+        pairs = pl.concat([pairs, unit_pairs], how="vertical")
+    findings = order_findings(mark_explained(findings, explanations, cfg), order)
+    pairs = mark_explained(pairs, explanations, cfg, fingerprint=False)
     groups = group_summary(pack, units, pairs, detected.anomalies if detected else None, cfg)
     skipped = [SkippedRule(r.id, "未提供上期数据，历史比较规则未执行") for r in plan.skipped]
     if detected is not None:

@@ -48,6 +48,10 @@ class FunctionSpec:
     ``spark`` is the Spark SQL rendering: a format string over the rendered arguments
     (``{0}``, ``{1}``…), or ``None`` when the Spark engine rewrites the call itself
     (``prev``, ``in_codelist``, ``uscc_valid``).
+
+    ``shared`` marks a row-wise call costly enough (text scanning) that the engine
+    computes it once per row when several rules of a pack make the same call
+    (:class:`~source_check.engine.compile.PackPlan` with ``hoist=True``).
     """
 
     name: str
@@ -60,6 +64,7 @@ class FunctionSpec:
     spark: str | None = None
     doc: str = ""
     arg_keys: tuple[str, ...] = field(default=())
+    shared: bool = False
 
     def arguments(self, node: exp.Expression) -> list[exp.Expression]:
         """The call's arguments in order, whatever sqlglot class holds them."""
@@ -95,6 +100,7 @@ def function(
     literal_args: tuple[int, ...] = (),
     spark: str | None = None,
     arg_keys: tuple[str, ...] = (),
+    shared: bool = False,
 ) -> Callable[[Builder], Builder]:
     """Register a function builder under ``name`` (decorator)."""
 
@@ -108,6 +114,7 @@ def function(
             null_aware=null_aware,
             literal_args=literal_args,
             spark=spark,
+            shared=shared,
             doc=(builder.__doc__ or "").strip(),
             arg_keys=arg_keys,
         )
@@ -285,14 +292,14 @@ def _concat(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
 
 
 @function("regexp_like", 2, node=exp.RegexpLike, literal_args=(1,), spark="{0} rlike {1}",
-          arg_keys=("this", "expression"))
+          arg_keys=("this", "expression"), shared=True)
 def _regexp_like(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if the regex matches anywhere in x (anchor with ^…$ for a whole match)."""
     return _text(c, a, 0).str.contains(str(a[1].name))
 
 
 @function("starts_with", 2, node=exp.StartsWith, spark="startswith({0}, {1})",
-          arg_keys=("this", "expression"))
+          arg_keys=("this", "expression"), shared=True)
 def _starts_with(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if x starts with the prefix."""
     return _text(c, a, 0).str.starts_with(_text(c, a, 1))
@@ -307,13 +314,13 @@ def _prev(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     return c.prev_column(str(a[0].name))
 
 
-@function("uscc_valid", 1)
+@function("uscc_valid", 1, shared=True)
 def _uscc_valid(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """统一社会信用代码 (GB 32100-2015) length, alphabet and check character."""
     return uscc_valid_expr(_text(c, a, 0))
 
 
-@function("in_codelist", 2, literal_args=(1,))
+@function("in_codelist", 2, literal_args=(1,), shared=True)
 def _in_codelist(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if x is a code of the named code list."""
     values = c.codelist_values(str(a[1].name))
@@ -332,21 +339,21 @@ def _period_parts(x: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return year, month
 
 
-@function("months", 1, spark="months_in_period({0})")
+@function("months", 1, spark="months_in_period({0})", shared=True)
 def _months(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """Months covered by a cumulative period: 202406 → 6, 2024 → 12."""
     _, month = _period_parts(_c(c, a, 0))
     return pl.when(month.is_between(1, 12)).then(month.cast(pl.Int64))
 
 
-@function("period_year", 1, spark="cast(substr({0}, 1, 4) as int)")
+@function("period_year", 1, spark="cast(substr({0}, 1, 4) as int)", shared=True)
 def _period_year(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """The year of a period: 202406 → 2024."""
     year, _ = _period_parts(_c(c, a, 0))
     return year.cast(pl.Int64)
 
 
-@function("period_end", 1, spark="last_day(to_date({0}, 'yyyyMM'))")
+@function("period_end", 1, spark="last_day(to_date({0}, 'yyyyMM'))", shared=True)
 def _period_end(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """Last day of a period as a date: 202402 → 2024-02-29, 2024 → 2024-12-31."""
     year, month = _period_parts(_c(c, a, 0))
@@ -355,13 +362,13 @@ def _period_end(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     return pl.when(ok).then(start.dt.month_end())
 
 
-@function("orgcode_valid", 1)
+@function("orgcode_valid", 1, shared=True)
 def _orgcode_valid(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """Positions 9–17 of a credit code form a valid GB 11714 organisation code."""
     return orgcode_valid_expr(_text(c, a, 0))
 
 
-@function("format_valid", 2, literal_args=(1,))
+@function("format_valid", 2, literal_args=(1,), shared=True)
 def _format_valid(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if x has the named format (``uscc``, ``phone``, ``division12``…)."""
     name = str(a[1].name)

@@ -82,7 +82,9 @@ class PolarsCompiler:
     """Turns checked ASTs into polars expressions over a frame of typed fields.
 
     ``codelists`` maps a code-list name to its codes; ``column`` maps a field id to the
-    frame column that holds it (identity by default).
+    frame column that holds it (identity by default); ``hoisted`` maps the SQL text of a
+    call (``months(period)``) to a column that already holds its value, computed once
+    for all the rules that make the call.
     """
 
     def __init__(
@@ -90,10 +92,12 @@ class PolarsCompiler:
         scope: Scope,
         codelists: Mapping[str, list[str]] | None = None,
         column: Callable[[str], str] | None = None,
+        hoisted: Mapping[str, str] | None = None,
     ) -> None:
         self.scope = scope
         self.codelists = dict(codelists or {})
         self._column = column or (lambda name: name)
+        self.hoisted = dict(hoisted or {})
 
     # The Compiler protocol used by function builders.
     def prev_column(self, field_id: str) -> pl.Expr:
@@ -107,6 +111,10 @@ class PolarsCompiler:
         fname = function_name(node)
         if fname is not None:
             spec = FUNCTIONS[fname]
+            if spec.shared and self.hoisted:
+                column = self.hoisted.get(node.sql())
+                if column is not None:
+                    return pl.col(column)
             return spec.polars(self, spec.arguments(node))
         if isinstance(node, exp.Column):
             name = node.name
