@@ -60,8 +60,10 @@ __all__ = [
     "explanation_ok_expr",
     "fingerprint",
     "fingerprint_text_expr",
-    "priority_expr",
+    "priority_inputs",
+    "priority_sinks",
     "score_groups",
+    "with_priority",
 ]
 
 DIMENSIONS = ("completeness", "validity", "consistency", "plausibility", "uniqueness")
@@ -156,28 +158,93 @@ def hash_column(texts: pl.Series) -> pl.Series:
     return pl.Series(texts.name, [None if t is None else fingerprint(t) for t in texts.to_list()], dtype=pl.String)
 
 
-def priority_expr(pack: Pack, has_previous: bool, group: pl.Expr) -> pl.Expr | None:
-    """A unit's priority (max over priority fields of |y − ŷ| / group total), or None."""
-    spec = pack.scoring
-    names = [f for f in spec.priority_fields if f in pack.fields]
+_G = "__priority_group"
+
+
+def _priority_fields(pack: Pack) -> list[str]:
+    return [f for f in pack.scoring.priority_fields if f in pack.fields]
+
+
+def _priority_aux(pack: Pack, has_previous: bool) -> str | None:
+    aux = pack.scoring.auxiliary
+    return aux if not has_previous and aux and aux in pack.fields else None
+
+
+def _priority_strata(pack: Pack) -> list[str]:
+    return [s for s in pack.scoring.strata if s in pack.fields]
+
+
+def priority_inputs(pack: Pack, has_previous: bool) -> list[str]:
+    """Columns a row needs to get its priority from :func:`with_priority`."""
+    names = _priority_fields(pack)
     if not names:
-        return None
+        return []
+    aux = _priority_aux(pack, has_previous)
+    prev = [f"__prev__{f}" for f in names] if has_previous else []
+    return list(dict.fromkeys([*names, *prev, *([aux, *_priority_strata(pack)] if aux else [])]))
+
+
+def priority_sinks(pack: Pack, has_previous: bool, frame: pl.LazyFrame, group: pl.Expr) -> list[pl.LazyFrame]:
+    """The aggregates over all units that a unit's priority needs, as lazy queries.
+
+    Per 街镇 the total ``Σ|y|`` (and, with neither a previous period nor an auxiliary,
+    the median ``y``); with an auxiliary, the median ratio ``y / x`` per stratum. They
+    are small, so they are collected with the plan and the priority is then computed
+    only for the rows that need one (failing rows, detector rows) — a window over
+    every row (``.over(group)``) would hold the whole frame in memory.
+    """
+    names = _priority_fields(pack)
+    if not names:
+        return []
+    aux = _priority_aux(pack, has_previous)
+    aggs = [pl.col(f).cast(pl.Float64).abs().sum().alias(f"__total__{f}") for f in names]
+    if not has_previous and aux is None:
+        aggs += [pl.col(f).cast(pl.Float64).median().alias(f"__median__{f}") for f in names]
+    sinks = [frame.group_by(group.alias(_G)).agg(aggs)]
+    if aux is not None:
+        x = pl.col(aux).cast(pl.Float64)
+        medians = [pl.when(x > 0).then(pl.col(f).cast(pl.Float64) / x).median().alias(f"__median__{f}")
+                   for f in names]
+        strata = _priority_strata(pack)
+        sinks.append(frame.group_by(strata).agg(medians) if strata else frame.select(medians))
+    return sinks
+
+
+def with_priority(
+    pack: Pack, has_previous: bool, rows: pl.DataFrame, group: pl.Expr, stats: list[pl.DataFrame], name: str
+) -> pl.DataFrame:
+    """``rows`` with a column ``name``: the unit's priority for follow-up, or null without priority fields.
+
+    Priority is the largest, over the pack's ``scoring.priority_fields``, of
+    ``|y − ŷ| / Σ|y| of the 街镇``, with ``ŷ`` the previous period's value, else the
+    stratum's median ratio to the auxiliary times the unit's auxiliary, else the
+    街镇's median (``stats`` from :func:`priority_sinks`).
+    """
+    names = _priority_fields(pack)
+    if not names:
+        return rows.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
+    out = rows.with_columns(group.alias(_G)).join(stats[0], on=_G, how="left", nulls_equal=True,
+                                                  maintain_order="left")
+    aux = _priority_aux(pack, has_previous)
+    if aux is not None:
+        strata = _priority_strata(pack)
+        if strata:
+            out = out.join(stats[1], on=strata, how="left", nulls_equal=True, maintain_order="left")
+        else:
+            out = out.with_columns([pl.lit(stats[1][c][0], dtype=pl.Float64).alias(c) for c in stats[1].columns])
     terms: list[pl.Expr] = []
     for f in names:
         y = pl.col(f).cast(pl.Float64)
         if has_previous:
             predicted = pl.col(f"__prev__{f}").cast(pl.Float64)
-        elif spec.auxiliary and spec.auxiliary in pack.fields:
-            aux = pl.col(spec.auxiliary).cast(pl.Float64)
-            ratio = pl.when(aux > 0).then(y / aux)
-            strata = [s for s in spec.strata if s in pack.fields]
-            median = ratio.median().over(strata) if strata else ratio.median()
-            predicted = median * aux
+        elif aux is not None:
+            predicted = pl.col(f"__median__{f}") * pl.col(aux).cast(pl.Float64)
         else:
-            predicted = y.median().over(group)
-        total = y.abs().sum().over(group)
+            predicted = pl.col(f"__median__{f}")
+        total = pl.col(f"__total__{f}")
         terms.append(pl.when(total > 0).then((y - predicted).abs() / total))
-    return pl.max_horizontal(terms).fill_null(0.0)
+    added = [c for c in out.columns if c not in rows.columns]
+    return out.with_columns(pl.max_horizontal(terms).fill_null(0.0).alias(name)).drop(added)
 
 
 def _penalties(long: pl.DataFrame, cfg: ScoringConfig, by: list[str]) -> pl.DataFrame:

@@ -20,7 +20,7 @@ from ..errors import InputError, SourceCheckError
 from ..expr.polars_compile import prev_name
 from ..pack.model import Pack
 from ..result import CheckResult, SkippedRule
-from ..scoring import SCORE_NOTES, ScoringConfig, priority_expr
+from ..scoring import SCORE_NOTES, ScoringConfig, priority_inputs, priority_sinks, with_priority
 from .assemble import (
     detector_findings,
     group_summary,
@@ -110,7 +110,8 @@ def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyF
 def build_plan(
     pack: Pack, data: Frames, previous: Frames | None = None
 ) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
-    """The fused plan and its three sinks: counts, group units, failing rows."""
+    """The fused plan and its sinks: counts, group units, failing rows, then the detector
+    rows (when the pack has detectors) and the aggregates for priorities (:func:`priority_sinks`)."""
     plan = PackPlan(pack, has_previous=previous is not None, hoist=True)
     current = combine_forms(pack, data)
     prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
@@ -118,9 +119,6 @@ def build_plan(
     if plan.hoisted:
         prepared = prepared.with_columns(plan.hoisted_columns())
     status = prepared.with_columns(plan.status_exprs())
-    group_expr = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
-    priority = priority_expr(pack, previous is not None, group_expr)
-    status = status.with_columns((priority if priority is not None else pl.lit(None, dtype=pl.Float64)).alias(PRIORITY))
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
         pl.len().alias("__rows"),
@@ -137,10 +135,13 @@ def build_plan(
         extra = [c for c in ("name", *PROVENANCE) if c in status.collect_schema() and c not in pack.key]
         prev_cols = [prev_name(f) for f in plan.detector_fields] if previous is not None else []
         period = [pack.period] if pack.period and pack.period not in (*plan.detector_fields, *pack.key) else []
+        chosen = [*pack.key, *plan.detector_fields, *prev_cols, *extra, *period]
+        for_priority = [c for c in priority_inputs(pack, previous is not None) if c not in chosen]
         sinks.append(status.select(
             ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
-            *prev_cols, *extra, *period, PRIORITY,
+            *prev_cols, *extra, *period, *for_priority,
         ))
+    sinks += priority_sinks(pack, previous is not None, status, group_col)
     return plan, status, sinks
 
 
@@ -161,7 +162,12 @@ def run_check(
     except pl.exceptions.PolarsError as exc:
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
     counts, units, failing = collected[:3]
-    detected = run_detectors(pack, collected[3], previous is not None) if pack.detectors else None
+    stats = collected[4:] if pack.detectors else collected[3:]
+    group_col = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
+    failing = with_priority(pack, previous is not None, failing, group_col, stats, PRIORITY)
+    detector_frame = (with_priority(pack, previous is not None, collected[3], pl.col(GROUP), stats, PRIORITY)
+                      if pack.detectors else None)
+    detected = run_detectors(pack, detector_frame, previous is not None) if detector_frame is not None else None
     cfg = ScoringConfig.from_spec(pack.scoring)
 
     n_rows = int(counts["__rows"][0])
@@ -191,7 +197,8 @@ def run_check(
     fails = [int(counts[f"{status_name(i)}_fail"][0] or 0) for i in range(len(plan.active))]
     findings, pairs = rule_findings(pack, plan, failing, fails, max_findings_per_rule)
     if detected is not None and not detected.unit_findings.is_empty():
-        unit, unit_pairs = detector_findings(pack, detected.unit_findings, collected[3], max_findings_per_rule)
+        assert detector_frame is not None
+        unit, unit_pairs = detector_findings(pack, detected.unit_findings, detector_frame, max_findings_per_rule)
         findings = pl.concat([findings, unit.select([c for c in findings.columns if c in unit.columns])],
                              how="diagonal_relaxed")
         pairs = pl.concat([pairs, unit_pairs], how="vertical")
