@@ -177,3 +177,21 @@ def test_multi_form_pack_reads_each_form_for_its_own_fields(csv_file, xlsx):
     assert [(i.path, i.rows_read) for i in result.inputs] == [(str(f103), 1), (str(f102), 1)]
     with pytest.raises(InputError, match="没有报表“104”"):
         read_submission(f102, load_pack("cross-labor-finance"), form="104")
+
+
+def test_clean_columns_skip_the_clean_up_and_dirty_ones_get_it(tmp_path, labor):
+    """A column with nothing to clean keeps only the NA step; one dirty value sends the column through it."""
+    path = tmp_path / "mixed.parquet"
+    pl.DataFrame({
+        "统一社会信用代码": ["91310107MA1G00000Q", "９１３１０１０７ＭＡ１Ｇ００００Ｑ", "空"],
+        "街镇代码": ["310107005", "310107005", "310107005"],  # clean
+        "期末从业人员": ["12", "1,234", "—"],
+        "其中女性": ["3", "4", "-"],  # clean but for an NA marker
+    }).write_parquet(path)
+    with read_submission(path, labor) as sub:
+        out = sub.frame.select("credit_code", "town_code", "emp_end", "emp_female").collect()
+    assert out.rows() == [
+        ("91310107MA1G00000Q", "310107005", "12", "3"),
+        ("91310107MA1G0000Q", "310107005", "1234", "4"),
+        (None, "310107005", None, None),
+    ]

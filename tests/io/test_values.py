@@ -93,3 +93,18 @@ def test_skip_reason_without_key_uses_the_first_cell():
     df = pl.DataFrame({"a": ["合计", "甲", None], "b": ["1", "合计", "说明：无"]})
     out = df.select(skip_reason([pl.col("a"), pl.col("b")], [])).to_series().to_list()
     assert out == ["total", None, "note"]
+
+
+def test_skip_reason_reads_typed_cells_without_making_them_text():
+    """Numbers from parquet are empty when null and never a 合计 marker; the result is as for text."""
+    typed = pl.DataFrame({"v": [10.0, None, 3.0, None], "k": [None, None, "91310107MA1G00000Q", None],
+                          "n": ["合计", None, "甲", "说明：无"]})
+    text = typed.with_columns(pl.col("v").cast(pl.String))
+    cells = [pl.col(c) for c in typed.columns]
+    results = {}
+    for name, keys in (("key", [pl.col("k")]), ("no key", [])):
+        got = typed.select(skip_reason(cells, keys, [False, True, True], [True] * len(keys))).to_series().to_list()
+        assert got == text.select(skip_reason(cells, keys)).to_series().to_list()
+        results[name] = got
+    assert results["key"] == ["total", "blank", None, "note"]
+    assert results["no key"] == [None, "blank", None, "note"]  # the first non-empty cell, 10, is no marker

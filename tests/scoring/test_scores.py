@@ -159,3 +159,40 @@ def test_findings_ordered_by_level_then_priority():
     result = check(pl.DataFrame([warn, small, big]), load_pack(pack.path))
     assert result.findings["level"].to_list() == ["error", "error", "warning"]
     assert result.findings["credit_code"].to_list()[0] == "91310107MA1G00001U"
+
+
+def _priority_pack(scoring: str):
+    from source_check import load_pack_text
+
+    return load_pack_text(f"""
+pack: p
+group: g
+fields: {{g: {{}}, y: {{type: float}}, x: {{type: float}}, s: {{}}}}
+scoring: {scoring}
+""")
+
+
+@pytest.mark.parametrize(
+    ("scoring", "previous", "expected"),
+    [
+        # ŷ = 街镇 median of y: A {1, 3, 8} → 3, B {10} → 10; totals A 12, B 10
+        ("{priority_fields: [y]}", False, [2 / 12, 0.0, 5 / 12, 0.0]),
+        # ŷ = median(y/x) · x over all units: ratios 1, 1, 2, 1 → 1; ŷ = x
+        ("{priority_fields: [y], auxiliary: x}", False, [0.0, 0.0, 4 / 12, 0.0]),
+        # per stratum s: S1 {1, 1} → 1, S2 {2, 1} → 1.5
+        ("{priority_fields: [y], auxiliary: x, strata: [s]}", False, [0.0, 0.0, 2 / 12, 5 / 10]),
+        # ŷ = last period's value
+        ("{priority_fields: [y], auxiliary: x}", True, [1 / 12, 0.0, 0.0, 0.0]),  # no last value: 0
+    ],
+)
+def test_priority_is_the_largest_scaled_deviation(scoring, previous, expected):
+    from source_check.scoring import priority_sinks, with_priority
+
+    pack = _priority_pack(scoring)
+    frame = pl.DataFrame({"g": ["A", "A", "A", "B"], "y": [1.0, 3.0, 8.0, 10.0], "x": [1.0, 3.0, 4.0, 10.0],
+                          "s": ["S1", "S1", "S2", "S2"], "__prev__y": [2.0, 3.0, None, 10.0]})
+    stats = pl.collect_all(priority_sinks(pack, previous, frame.lazy(), pl.col("g")))
+    rows = frame.slice(1, 3)  # priority is computed for some rows, from aggregates over all of them
+    got = with_priority(pack, previous, rows, pl.col("g"), stats, "p")["p"].to_list()
+    assert got == pytest.approx(expected[1:])
+    assert with_priority(pack, previous, frame, pl.col("g"), stats, "p")["p"].to_list() == pytest.approx(expected)

@@ -22,7 +22,7 @@ from .headers import FieldMatcher, closest_headers
 from .log import ReadEvent
 from .source import Options, RawTable, Utf8Broken
 from .text import ROW
-from .values import blank_cell, clean_code, clean_date, clean_number, clean_text, skip_reason
+from .values import blank_cell, clean_code, clean_date, clean_number, clean_text, na_both, null_if, skip_reason
 
 __all__ = ["PROVENANCE", "ColumnMap", "assemble", "describe_columns"]
 
@@ -51,7 +51,9 @@ def _is_code_field(pack: Pack, fid: str) -> bool:
     return bool(spec.format or spec.codelist or spec.pattern) or fid in pack.key or fid == pack.group
 
 
-def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: bool) -> pl.Expr:
+def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: bool, dirty: bool = True) -> pl.Expr:
+    """The field's text from a source column; ``dirty=False`` (the column holds nothing a
+    clean-up would change, see :func:`_dirty_pattern`) keeps only the empty/NA → null step."""
     spec = pack.fields[fid]
     na = pack.na_values
     if dtype != pl.String and dtype != pl.Null:
@@ -61,6 +63,8 @@ def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: boo
             return pl.when(x == x.round(0)).then(x.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
                 x.cast(pl.String))
         return x.cast(pl.String)
+    if not dirty and _dirty_pattern(pack, fid, excel) is not None:
+        return null_if(x.cast(pl.String), na_both(na))
     if spec.type in ("int", "float"):
         return clean_number(x, na)
     if spec.type == "date":
@@ -68,6 +72,23 @@ def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: boo
     if _is_code_field(pack, fid):
         return clean_code(x, na)
     return clean_text(x, na)
+
+
+def _dirty_pattern(pack: Pack, fid: str, excel: bool) -> str | None:
+    """A regex matching the values of a text column that the field's clean-up would change.
+
+    Everything outside printable ASCII (spaces, full-width forms, zero-width characters),
+    and: thousands separators for numbers, a ``.0`` ending for codes, a serial day number
+    for dates from Excel. ``None``: no fast path (free text is only stripped anyway).
+    """
+    spec = pack.fields[fid]
+    if spec.type in ("int", "float"):
+        return r"[^\x21-\x7e]|[,']"
+    if spec.type == "date":
+        return r"[^\x21-\x7e]" + (r"|^\d{5}(?:\.0+)?$" if excel else "")
+    if _is_code_field(pack, fid):
+        return r"[^\x21-\x7e]|\.0+$"
+    return None
 
 
 def _group_value(pack: Pack, text: str) -> tuple[str, str]:
@@ -157,42 +178,28 @@ def assemble(
 
     schema = raw.frame.collect_schema()
     lf = raw.frame if raw.data_start is None else raw.frame.filter(pl.col(ROW) >= raw.data_start)
-    taken = set(pack.fields) | set(PROVENANCE)
-    exprs: list[pl.Expr] = []
-    columns: list[ColumnMap] = []
-    unmapped: dict[str, str] = {}
-    for col in raw.columns:
-        header = raw.headers.get(col, "")
-        fid = raw.fields.get(col)
-        if fid is not None:
-            exprs.append(_field_expr(pack, fid, pl.col(col), schema[col], raw.excel).alias(fid))
-            columns.append(ColumnMap(file, raw.sheet, col, header, fid, fid))
-        else:
-            name = _unique_name(header, col, taken)
-            unmapped[col] = name
-            exprs.append(pl.col(col).alias(name))
-            columns.append(ColumnMap(file, raw.sheet, col, header, None, name))
-    if group_expr is not None and pack.group is not None:
-        exprs.append(group_expr.alias(pack.group))
-    key_cols = [pl.col(c) for c, f in raw.fields.items() if f in pack.key]
-    exprs += [
-        pl.lit(file, dtype=pl.String).alias("source_file"),
-        pl.lit(raw.sheet, dtype=pl.String).alias("source_sheet"),
-        pl.col(ROW).cast(pl.Int64).alias("source_row"),
-        skip_reason([pl.col(c) for c in raw.columns], key_cols).alias(_SKIP),
-    ]
-    staged = lf.select(exprs)
+    key_names = [c for c, f in raw.fields.items() if f in pack.key]
+    text_cols = {c for c in raw.columns if schema[c] in (pl.String, pl.Null)}
+    skip = skip_reason([pl.col(c) for c in raw.columns], [pl.col(c) for c in key_names],
+                       [c in text_cols for c in raw.columns], [c in text_cols for c in key_names])
+    blank_headers = [c for c in raw.columns if c not in raw.fields and not raw.headers.get(c)]
+    # text columns a clean-up may change: checked in the counting pass, so clean columns skip it
+    dirty_checks = {c: p for c, f in raw.fields.items() if schema[c] == pl.String
+                    and (p := _dirty_pattern(pack, f, raw.excel)) is not None}
 
-    blank_headers = [name for col, name in unmapped.items() if not raw.headers.get(col)]
+    # one pass over the file: rows read, rows skipped (blank, 合计, 说明), empty unnamed columns
+    marked = lf.select(pl.col(ROW).cast(pl.Int64).alias("source_row"), skip.alias(_SKIP),
+                       *[pl.col(c) for c in {*blank_headers, *dirty_checks}])
     skipped_q = (
-        staged.filter(pl.col(_SKIP).is_not_null()).select(_SKIP, "source_row").sort("source_row")
+        marked.filter(pl.col(_SKIP).is_not_null()).select(_SKIP, "source_row").sort("source_row")
         .with_columns((pl.col("source_row") - pl.int_range(pl.len()).over(_SKIP)).alias("__run"))
         .group_by(_SKIP, "__run").agg(pl.col("source_row").min().alias("first"),
                                       pl.col("source_row").max().alias("last"))
         .sort("first")
     )
-    kept_q = staged.filter(pl.col(_SKIP).is_null()).select(
-        pl.len().alias("__rows"), *[(~blank_cell(pl.col(n))).sum().alias(n) for n in blank_headers]
+    kept_q = marked.filter(pl.col(_SKIP).is_null()).select(
+        pl.len().alias("__rows"), *[(~blank_cell(pl.col(c))).sum().alias(f"__filled__{c}") for c in blank_headers],
+        *[pl.col(c).str.contains(p).any().alias(f"__dirty__{c}") for c, p in dirty_checks.items()],
     )
     try:
         skipped_df, kept_df = pl.collect_all([skipped_q, kept_q])
@@ -205,6 +212,30 @@ def assemble(
                              "(a row has more fields than the rows at the start of the file)", Position(file)) from None
         raise InputError(f"读取失败 (cannot read)：{text.splitlines()[0]}", Position(file)) from None
 
+    taken = set(pack.fields) | set(PROVENANCE)
+    exprs: list[pl.Expr] = []
+    columns: list[ColumnMap] = []
+    unmapped: dict[str, str] = {}
+    for col in raw.columns:
+        header = raw.headers.get(col, "")
+        fid = raw.fields.get(col)
+        if fid is not None:
+            dirty = col not in dirty_checks or bool(kept_df[f"__dirty__{col}"][0])
+            exprs.append(_field_expr(pack, fid, pl.col(col), schema[col], raw.excel, dirty).alias(fid))
+            columns.append(ColumnMap(file, raw.sheet, col, header, fid, fid))
+        else:
+            name = _unique_name(header, col, taken)
+            unmapped[col] = name
+            exprs.append(pl.col(col).alias(name))
+            columns.append(ColumnMap(file, raw.sheet, col, header, None, name))
+    if group_expr is not None and pack.group is not None:
+        exprs.append(group_expr.alias(pack.group))
+    exprs += [
+        pl.lit(file, dtype=pl.String).alias("source_file"),
+        pl.lit(raw.sheet, dtype=pl.String).alias("source_sheet"),
+        pl.col(ROW).cast(pl.Int64).alias("source_row"),
+    ]
+
     rows_read = int(kept_df["__rows"][0])
     if rows_read == 0:
         events.append(ReadEvent(file, "no_rows", "表头下没有数据行（没有读到任何单位）", sheet=raw.sheet,
@@ -216,7 +247,7 @@ def assemble(
             events.append(ReadEvent(file, kind, text, sheet=raw.sheet, ranges=ranges))  # type: ignore[arg-type]
     skipped = sum(e.rows for e in events if e.kind.startswith("skip_"))
 
-    empty = [n for n in blank_headers if int(kept_df[n][0]) == 0]
+    empty = [unmapped[c] for c in blank_headers if int(kept_df[f"__filled__{c}"][0]) == 0]
     if empty:
         letters = [c for c, n in unmapped.items() if n in empty]
         events.append(ReadEvent(file, "empty_columns", f"无表头且无数据的列已忽略：{'、'.join(letters)}",
@@ -232,7 +263,7 @@ def assemble(
         events.append(ReadEvent(file, "duplicate", f"{col} 列“{raw.headers.get(col, '')}”与 {first} 列对应同一字段 "
                                 f"{fid}（{pack.label(fid)}），只用 {first} 列核查，{col} 列保留为普通列",
                                 sheet=raw.sheet, columns=(col,), level="warning"))
-    frame = staged.filter(pl.col(_SKIP).is_null()).drop([_SKIP, *empty])
+    frame = lf.filter(skip.is_null()).select(exprs).drop(empty)
     return frame, rows_read, skipped, columns, events
 
 

@@ -43,6 +43,8 @@ __all__ = [
     "clean_date",
     "clean_number",
     "clean_text",
+    "na_both",
+    "null_if",
     "skip_reason",
 ]
 
@@ -88,7 +90,7 @@ _SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f", "'")
 # tree at every level, and polars then evaluates every copy.
 
 
-def _null_if(s: pl.Expr, values: Sequence[str]) -> pl.Expr:
+def null_if(s: pl.Expr, values: Sequence[str]) -> pl.Expr:
     return s.replace(["", *values], None)
 
 
@@ -99,7 +101,7 @@ def _ascii_text(text: str) -> str:
 def clean_text(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
     """Stripped of surrounding spaces and zero-width characters; empty text and
     ``na_values`` → null."""
-    return _null_if(x.cast(pl.String).str.strip_chars(_STRIP), na_values)
+    return null_if(x.cast(pl.String).str.strip_chars(_STRIP), na_values)
 
 
 def _ascii(x: pl.Expr, drop: Sequence[str] = ()) -> pl.Expr:
@@ -109,24 +111,24 @@ def _ascii(x: pl.Expr, drop: Sequence[str] = ()) -> pl.Expr:
     return x.cast(pl.String).str.strip_chars(_STRIP).str.replace_many(list(mapping), list(mapping.values()))
 
 
-def _na_both(na_values: Sequence[str]) -> list[str]:
+def na_both(na_values: Sequence[str]) -> list[str]:
     """``na_values`` as written and as they read once made ASCII (``－`` → ``-``)."""
     return list(dict.fromkeys([*na_values, *(_ascii_text(v) for v in na_values)]))
 
 
 def clean_number(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
     """Text of a number as a program reads it: ASCII, no thousands separators."""
-    return _null_if(_ascii(x, _SEPARATORS), _na_both(na_values))
+    return null_if(_ascii(x, _SEPARATORS), na_both(na_values))
 
 
 def clean_code(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
     """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``."""
-    return _null_if(_ascii(x).str.strip_chars(_STRIP).str.replace(r"\.0+$", ""), _na_both(na_values))
+    return null_if(_ascii(x).str.strip_chars(_STRIP).str.replace(r"\.0+$", ""), na_both(na_values))
 
 
 def clean_date(x: pl.Expr, na_values: Sequence[str], *, excel: bool = False) -> pl.Expr:
     """A date's text: ASCII; from Excel, a serial day number becomes ``YYYY-MM-DD``."""
-    s = _null_if(_ascii(x).str.strip_chars(_STRIP), _na_both(na_values))
+    s = null_if(_ascii(x).str.strip_chars(_STRIP), na_both(na_values))
     if excel:
         serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
         as_date = (pl.date(1899, 12, 30) + pl.duration(days=serial)).dt.strftime("%Y-%m-%d")
@@ -139,25 +141,40 @@ def blank_cell(x: pl.Expr) -> pl.Expr:
     return x.is_null() | x.cast(pl.String).str.contains(_BLANK)
 
 
-def skip_reason(cells: Sequence[pl.Expr], key_cells: Sequence[pl.Expr]) -> pl.Expr:
+def skip_reason(
+    cells: Sequence[pl.Expr], key_cells: Sequence[pl.Expr], text: Sequence[bool] | None = None,
+    key_text: Sequence[bool] | None = None,
+) -> pl.Expr:
     """Why a row is not a record: ``"blank"``, ``"total"``, ``"note"`` or null (a record).
 
     A total or note row is one whose key cells are empty (or hold the marker itself) and
     that has a cell starting with a marker (合计, 说明…; the first such cell decides);
     without key columns, its first non-empty cell must start with one. Only anchored
-    regular expressions are used: no cell is copied.
+    regular expressions are used: no cell is copied. ``text`` (and ``key_text``) say
+    which cells hold text; a typed cell (number, date: parquet, Arrow) is empty when
+    null and never a marker, so it is not turned into text.
     """
     if not cells:
         return pl.lit(None, dtype=pl.String)
-    texts = [c.cast(pl.String) for c in cells]
-    blank = pl.all_horizontal([blank_cell(t) for t in texts])
+    is_text = list(text) if text is not None else [True] * len(cells)
+    key_is_text = list(key_text) if key_text is not None else [True] * len(key_cells)
+    texts = [c.cast(pl.String) if t else c for c, t in zip(cells, is_text, strict=True)]
+    blank = pl.all_horizontal([blank_cell(c) if t else c.is_null() for c, t in zip(texts, is_text, strict=True)])
     if key_cells:
-        no_key = pl.all_horizontal([blank_cell(k) | k.cast(pl.String).str.contains(_EITHER) for k in key_cells])
-        first = pl.coalesce([pl.when(t.str.contains(_EITHER)).then(t) for t in texts])
+        no_key = pl.all_horizontal([
+            (blank_cell(k) | k.cast(pl.String).str.contains(_EITHER)) if t else k.is_null()
+            for k, t in zip(key_cells, key_is_text, strict=True)
+        ])
+        marked = [pl.when(c.str.contains(_EITHER)).then(c) for c, t in zip(texts, is_text, strict=True) if t]
+        first = pl.coalesce(marked) if marked else pl.lit(None, dtype=pl.String)
         total = no_key & first.str.contains(_TOTAL).fill_null(False)
         note = no_key & first.str.contains(_NOTE).fill_null(False)
     else:
-        first = pl.coalesce([pl.when(blank_cell(t)).then(None).otherwise(t) for t in texts])
+        first = pl.coalesce([
+            pl.when(blank_cell(c)).then(None).otherwise(c) if t
+            else pl.when(c.is_null()).then(None).otherwise(pl.lit(""))
+            for c, t in zip(texts, is_text, strict=True)
+        ])
         total = first.str.contains(_TOTAL).fill_null(False)
         note = first.str.contains(_NOTE).fill_null(False)
     return (
