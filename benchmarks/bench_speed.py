@@ -228,8 +228,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         m_ratio = f"{r['peak_mb'] / b['peak_mb']:.2f}" if b else ""
         frame = f"{r['loaded_mb']:.0f}" if r["source"] == "memory" else ""
         lines.append(
-            head + f"| {r.get('rules', '')} | {fmt_s(r['seconds'])} | {t_ratio} | {fmt_s(r['cpu_seconds'])} | {c_ratio} "
-            f"| {r['peak_mb']:.0f} | {m_ratio} "
+            head + f"| {r.get('rules', '')} | {fmt_s(r['seconds'])} | {t_ratio} "
+            f"| {fmt_s(r['cpu_seconds'])} | {c_ratio} | {r['peak_mb']:.0f} | {m_ratio} "
             f"| {frame} | {r.get('findings', '')} | {r.get('agree', '')} |"
         )
     return "\n".join(lines)

@@ -192,11 +192,17 @@ def generate(n: int, seed: int = 20241231, start: int = 0) -> pl.DataFrame:
     )
 
 
+#: Rows per parquet row group, the same at every size: a reader holds a few row groups at a
+#: time, so a file of larger groups needs more memory whatever the engine (pyarrow's default
+#: is 1Mi rows, polars' about 125k at 1M rows).
+ROW_GROUP = 131_072
+
+
 def write(n: int, path: Path, seed: int = 20241231, chunk: int = 2_000_000) -> Path:
     """Write ``n`` units to a parquet file, generated in chunks so memory stays bounded."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if n <= chunk:
-        generate(n, seed).write_parquet(path)
+        generate(n, seed).write_parquet(path, row_group_size=ROW_GROUP)
         return path
     import pyarrow.parquet as pq
 
@@ -206,7 +212,7 @@ def write(n: int, path: Path, seed: int = 20241231, chunk: int = 2_000_000) -> P
             part = generate(min(chunk, n - start), seed + i, start).to_arrow()
             if writer is None:
                 writer = pq.ParquetWriter(path, part.schema)
-            writer.write_table(part)
+            writer.write_table(part, row_group_size=ROW_GROUP)
     finally:
         if writer is not None:
             writer.close()

@@ -232,3 +232,32 @@ def test_numeric_input_needs_no_raw_text_copy(pack):
                    load_pack_text("pack: t\nfields: {a: {type: int}, b: {type: float}, c: {type: int}}\n"))
     assert counts(result, "a.type") == (1, 0, 1)
     assert counts(result, "c.type") == (1, 1, 0)
+
+
+def test_uniqueness_settled_in_a_first_pass_equals_the_whole_column_test():
+    """``is_unique`` through the first pass (row-wise ``is_in``) gives the statuses of ``is_duplicated``."""
+    from source_check.engine.compile import status_name
+    from source_check.engine.polars_engine import build_plan
+
+    pack = load_pack_text("""
+pack: u
+fields: {code: {unique: true}, name: {}, n: {type: int}}
+rules:
+  - {id: R, check: is_unique(upper(name)) OR n > 5}
+""")
+    data = pl.DataFrame({
+        "code": ["a", "b", "a", None, None, "c", "b", "d"],
+        "name": ["x", "X", "y", None, "z", "Z", "w", "v"],
+        "n": [1, 2, 3, 4, 5, 6, 7, 8],
+    }).lazy()
+    results = []
+    for settle in (True, False):
+        plan, status, _ = build_plan(pack, data, settle_uniqueness=settle)
+        names = [status_name(i) for i in range(len(plan.active))]
+        results.append(status.select(names).collect())
+        if settle:
+            assert set(plan.compiler.repeated) == {"code", "UPPER(name)"}
+    assert results[0].equals(results[1])
+    by_id = dict(zip([r.id for r in plan.active], results[0].columns, strict=True))
+    assert results[0][by_id["code.unique"]].to_list() == [False, False, False, None, None, True, False, True]
+    assert results[0][by_id["R"]].to_list() == [False, False, True, None, False, True, True, True]

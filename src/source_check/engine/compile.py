@@ -47,10 +47,12 @@ def status_name(index: int) -> str:
 def _clean_text(x: pl.Expr, na_values: Iterable[str]) -> pl.Expr:
     """Text stripped of surrounding blanks; empty and "not applicable" markers become null.
 
-    One reference to the stripped text (``replace``, not ``when(is_in)``): the streaming
-    engine does not share repeated subexpressions, so this halves the cost of typing.
+    One ``is_in`` over the empty text and the markers (the streaming engine does not
+    share repeated subexpressions); not ``replace``, which polars does not stream and so
+    holds the whole column.
     """
-    return x.cast(pl.String).str.strip_chars().replace(["", *na_values], None)
+    s = x.cast(pl.String).str.strip_chars()
+    return pl.when(s.is_in(["", *na_values])).then(None).otherwise(s)
 
 
 def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str, ...]) -> pl.Expr:
@@ -195,6 +197,31 @@ class PackPlan:
                 raw = _clean_text(pl.col(fid), self.pack.na_values) if dtype != pl.Null else pl.lit(None, pl.String)
                 out.append(raw.alias(raw_name(fid)))
         return out
+
+    def uniqueness_queries(self, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
+        """For each ``is_unique(x)`` the rules make, a query for the values ``x`` takes more than once.
+
+        Collected before the plan (:meth:`settle_uniqueness`), they turn ``is_unique``
+        into a row-wise ``is_in`` test: the main plan then streams instead of holding
+        every row to find duplicates, and only the key column is read twice.
+        """
+        out: dict[str, pl.LazyFrame] = {}
+        for rule in self.active:
+            for part in (rule.check, rule.when):
+                if part is None:
+                    continue
+                for node in part.ast.walk():
+                    if isinstance(node, exp.Expression) and function_name(node) == "is_unique":
+                        arg = FUNCTIONS["is_unique"].arguments(node)[0]
+                        out[arg.sql()] = (
+                            frame.select(self.compiler.compile(arg).alias("value")).drop_nulls()
+                            .group_by("value").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("value")
+                        )
+        return out
+
+    def settle_uniqueness(self, repeated: dict[str, pl.Series]) -> None:
+        """Use the collected :meth:`uniqueness_queries` in the rules compiled from now on."""
+        self.compiler.repeated.update(repeated)
 
     def hoisted_columns(self) -> list[pl.Expr]:
         """The shared calls as hidden columns: add them before :meth:`status_exprs`."""

@@ -4,7 +4,8 @@ One plan types the input, joins the previous period (if any) and evaluates every
 as a Boolean status column. Three sinks hang off it — per-rule counts, per-group unit
 counts, and the rows with at least one failure — and are collected together with the
 streaming engine, so the source is scanned once (``pl.explain_all`` shows one scan
-under a shared cache). Only failing rows are materialised; the long findings table is
+under a shared cache; a pack with `is_unique` rules first collects, over the key columns
+only, the values that repeat). Only failing rows are materialised; the long findings table is
 built from them rule by rule with vectorised expressions, never row by row.
 """
 
@@ -108,16 +109,25 @@ def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyF
 
 
 def build_plan(
-    pack: Pack, data: Frames, previous: Frames | None = None
+    pack: Pack, data: Frames, previous: Frames | None = None, *, settle_uniqueness: bool = True
 ) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
     """The fused plan and its sinks: counts, group units, failing rows, then the detector
-    rows (when the pack has detectors) and the aggregates for priorities (:func:`priority_sinks`)."""
+    rows (when the pack has detectors) and the aggregates for priorities (:func:`priority_sinks`).
+
+    With ``settle_uniqueness`` (the default) the values that ``is_unique`` rules find
+    repeated are collected first, over the key columns only, so the plan itself streams.
+    """
     plan = PackPlan(pack, has_previous=previous is not None, hoist=True)
     current = combine_forms(pack, data)
     prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
     prepared = _prepared(pack, plan, current, prev)
     if plan.hoisted:
         prepared = prepared.with_columns(plan.hoisted_columns())
+    if settle_uniqueness:
+        queries = plan.uniqueness_queries(prepared)
+        if queries:  # a first pass over the key columns only
+            found = pl.collect_all(list(queries.values()), engine="streaming")
+            plan.settle_uniqueness({k: df.to_series() for k, df in zip(queries, found, strict=True)})
     status = prepared.with_columns(plan.status_exprs())
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
@@ -154,8 +164,8 @@ def run_check(
     explanations: pl.DataFrame | None = None,
 ) -> CheckResult:
     """Evaluate ``pack`` over ``data`` (and ``previous``), score and summarise."""
-    plan, _, sinks = build_plan(pack, data, previous)
     try:
+        plan, _, sinks = build_plan(pack, data, previous)
         collected = pl.collect_all(sinks, engine="streaming")
     except pl.exceptions.ColumnNotFoundError as exc:
         raise InputError(f"输入缺少列：{str(exc).splitlines()[0]}") from None

@@ -37,6 +37,8 @@ class Compiler(Protocol):
 
     def codelist_values(self, name: str) -> list[str]: ...
 
+    def repeated_values(self, node: exp.Expression) -> pl.Series | None: ...
+
 
 Builder = Callable[[Compiler, list[exp.Expression]], pl.Expr]
 
@@ -382,4 +384,7 @@ def _format_valid(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
 def _is_unique(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if no other record has the same non-null value (over the whole input)."""
     x = _c(c, a, 0)
+    repeated = c.repeated_values(a[0])
+    if repeated is not None:  # settled by a first pass: a row-wise test that streams
+        return pl.when(x.is_not_null()).then(~x.is_in(repeated.implode()))
     return pl.when(x.is_not_null()).then(~x.is_duplicated())

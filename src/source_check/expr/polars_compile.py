@@ -98,6 +98,8 @@ class PolarsCompiler:
         self.codelists = dict(codelists or {})
         self._column = column or (lambda name: name)
         self.hoisted = dict(hoisted or {})
+        #: SQL text of an ``is_unique`` argument → the values it takes more than once
+        self.repeated: dict[str, pl.Series] = {}
 
     # The Compiler protocol used by function builders.
     def prev_column(self, field_id: str) -> pl.Expr:
@@ -105,6 +107,9 @@ class PolarsCompiler:
 
     def codelist_values(self, name: str) -> list[str]:
         return self.codelists.get(name, [])
+
+    def repeated_values(self, node: exp.Expression) -> pl.Series | None:
+        return self.repeated.get(node.sql())
 
     def compile(self, node: exp.Expression) -> pl.Expr:
         """Compile one (already allow-listed) node."""

@@ -85,13 +85,14 @@ _TOTAL, _NOTE, _EITHER = _marker_regex(TOTAL_MARKERS), _marker_regex(NOTE_MARKER
 _SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f", "'")
 
 
-# Each clean-up below references its input once (``replace`` rather than
-# ``when(…).then(…).otherwise(s)``): nested conditionals copy the whole expression
-# tree at every level, and polars then evaluates every copy.
+# Each clean-up below is one chain over its input; only the final empty/NA → null step
+# references it twice (``when(is_in)``: ``replace`` would reference it once, but polars
+# does not stream ``replace`` and would hold the whole column). Clean columns skip the
+# chain (see ``assemble``), so the double reference costs only on text that needs it.
 
 
 def null_if(s: pl.Expr, values: Sequence[str]) -> pl.Expr:
-    return s.replace(["", *values], None)
+    return pl.when(s.is_in(["", *values])).then(None).otherwise(s)  # not replace: polars does not stream it
 
 
 def _ascii_text(text: str) -> str:
