@@ -166,15 +166,18 @@ def test_pandas_input(pack):
     assert counts(result, "R1") == (3, 1, 1)
 
 
-def test_plan_scans_the_source_once(pack, tmp_path):
+def test_plan_scans_the_source_once_for_the_rules(pack, tmp_path):
     path = tmp_path / "data.parquet"
     frame().write_parquet(path)
     _, _, sinks = build_plan(pack, pl.scan_parquet(path), pl.scan_parquet(path).select("k", "total"))
-    plan = pl.explain_all(sinks)
-    # one scan of the submission (shared by every sink through a cache) + one of previous
+    rules = [sinks[0], sinks[2]]  # counts and failing rows: the pass that evaluates the rules
+    plan = pl.explain_all(rules)
+    # one scan of the submission (shared by both sinks through a cache) + one of previous
     assert plan.count("Parquet SCAN") == 2, plan
     _, _, sinks = build_plan(pack, pl.scan_parquet(path))
-    assert pl.explain_all(sinks).count("Parquet SCAN") == 1
+    assert pl.explain_all([sinks[0], sinks[2]]).count("Parquet SCAN") == 1
+    # the other pass (units per group) reads only the columns it needs, not every rule's
+    assert "__s0" not in sinks[1].explain()
 
 
 def test_streaming_from_parquet(pack, tmp_path):
@@ -257,6 +260,7 @@ rules:
         results.append(status.select(names).collect())
         if settle:
             assert set(plan.compiler.repeated) == {"code", "UPPER(name)"}
+            assert plan.compiler.repeated["code"].sort().to_list() == ["a", "b"]
     assert results[0].equals(results[1])
     by_id = dict(zip([r.id for r in plan.active], results[0].columns, strict=True))
     assert results[0][by_id["code.unique"]].to_list() == [False, False, False, None, None, True, False, True]

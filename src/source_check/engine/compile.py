@@ -198,14 +198,15 @@ class PackPlan:
                 out.append(raw.alias(raw_name(fid)))
         return out
 
-    def uniqueness_queries(self, frame: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
-        """For each ``is_unique(x)`` the rules make, a query for the values ``x`` takes more than once.
+    def unique_arguments(self) -> dict[str, pl.Expr]:
+        """The arguments of the ``is_unique(x)`` calls the rules make, compiled, by SQL text.
 
-        Collected before the plan (:meth:`settle_uniqueness`), they turn ``is_unique``
-        into a row-wise ``is_in`` test: the main plan then streams instead of holding
-        every row to find duplicates, and only the key column is read twice.
+        :func:`~source_check.engine.polars_engine.build_plan` collects the values each
+        takes more than once before the plan (:meth:`settle_uniqueness`), turning
+        ``is_unique`` into a row-wise ``is_in`` test: the plan then streams instead of
+        holding every row to find duplicates.
         """
-        out: dict[str, pl.LazyFrame] = {}
+        out: dict[str, pl.Expr] = {}
         for rule in self.active:
             for part in (rule.check, rule.when):
                 if part is None:
@@ -213,14 +214,11 @@ class PackPlan:
                 for node in part.ast.walk():
                     if isinstance(node, exp.Expression) and function_name(node) == "is_unique":
                         arg = FUNCTIONS["is_unique"].arguments(node)[0]
-                        out[arg.sql()] = (
-                            frame.select(self.compiler.compile(arg).alias("value")).drop_nulls()
-                            .group_by("value").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("value")
-                        )
+                        out[arg.sql()] = self.compiler.compile(arg)
         return out
 
     def settle_uniqueness(self, repeated: dict[str, pl.Series]) -> None:
-        """Use the collected :meth:`uniqueness_queries` in the rules compiled from now on."""
+        """Use the repeated values of :meth:`unique_arguments` in the rules compiled from now on."""
         self.compiler.repeated.update(repeated)
 
     def hoisted_columns(self) -> list[pl.Expr]:

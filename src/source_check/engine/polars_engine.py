@@ -1,12 +1,14 @@
 """Run a pack over a submission as one fused lazy polars plan.
 
 One plan types the input, joins the previous period (if any) and evaluates every rule
-as a Boolean status column. Three sinks hang off it — per-rule counts, per-group unit
-counts, and the rows with at least one failure — and are collected together with the
-streaming engine, so the source is scanned once (``pl.explain_all`` shows one scan
-under a shared cache; a pack with `is_unique` rules first collects, over the key columns
-only, the values that repeat). Only failing rows are materialised; the long findings table is
-built from them rule by rule with vectorised expressions, never row by row.
+as a Boolean status column. The rule sinks — per-rule counts and the rows with at least
+one failure (and the detector rows) — are collected together with the streaming engine,
+so the source is scanned once for the rules (``pl.explain_all`` shows one scan under a
+shared cache). Before that, two light passes read only a few columns: the values that
+``is_unique`` rules find repeated (:func:`repeated_values`), and the small aggregates
+(units per group, what priorities need). Only failing rows are materialised; the long
+findings table is built from them rule by rule with vectorised expressions, never row
+by row.
 """
 
 from __future__ import annotations
@@ -108,6 +110,27 @@ def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyF
     return lf
 
 
+def repeated_values(frame: pl.LazyFrame, exprs: Mapping[str, pl.Expr]) -> dict[str, pl.Series]:
+    """For each expression, the non-null values it takes more than once in ``frame``.
+
+    Two streaming passes over just those columns: 64-bit hashes seen more than once
+    (a hash table of integers, not of the texts), then the values behind those hashes,
+    counted exactly — a hash collision between two different values cannot make either
+    a duplicate.
+    """
+    values = {k: frame.select(e.alias("value")).drop_nulls() for k, e in exprs.items()}
+    hashes = pl.collect_all([
+        v.group_by(pl.col("value").hash().alias("h")).agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("h")
+        for v in values.values()
+    ], engine="streaming")
+    found = pl.collect_all([
+        v.filter(pl.col("value").hash().is_in(h.to_series().implode()))
+        .group_by("value").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("value")
+        for v, h in zip(values.values(), hashes, strict=True)
+    ], engine="streaming")
+    return {k: df.to_series() for k, df in zip(values, found, strict=True)}
+
+
 def build_plan(
     pack: Pack, data: Frames, previous: Frames | None = None, *, settle_uniqueness: bool = True
 ) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
@@ -123,11 +146,8 @@ def build_plan(
     prepared = _prepared(pack, plan, current, prev)
     if plan.hoisted:
         prepared = prepared.with_columns(plan.hoisted_columns())
-    if settle_uniqueness:
-        queries = plan.uniqueness_queries(prepared)
-        if queries:  # a first pass over the key columns only
-            found = pl.collect_all(list(queries.values()), engine="streaming")
-            plan.settle_uniqueness({k: df.to_series() for k, df in zip(queries, found, strict=True)})
+    if settle_uniqueness and (arguments := plan.unique_arguments()):
+        plan.settle_uniqueness(repeated_values(prepared, arguments))
     status = prepared.with_columns(plan.status_exprs())
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
@@ -137,7 +157,7 @@ def build_plan(
         *[pl.col(n).is_null().sum().alias(f"{n}_na") for n in names],
     )
     group_col = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
-    units = status.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
+    units = prepared.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
     any_fail = pl.any_horizontal([(~pl.col(n)).fill_null(False) for n in names]) if names else pl.lit(False)
     failing = status.filter(any_fail)
     sinks = [counts, units, failing]
@@ -151,8 +171,25 @@ def build_plan(
             ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
             *prev_cols, *extra, *period, *for_priority,
         ))
-    sinks += priority_sinks(pack, previous is not None, status, group_col)
+    sinks += priority_sinks(pack, previous is not None, prepared, group_col)
     return plan, status, sinks
+
+
+def _collect(pack: Pack, sinks: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    """Collect the sinks of :func:`build_plan` in two streaming passes, results in sink order.
+
+    First the small aggregates over a few typed columns (units per group, what priorities
+    need), then the rules (counts, failing rows, detector rows). Together in one pass,
+    polars buffers the shared rows between the aggregating sinks and the failing-row
+    filter, and peak memory grows with the input (4 GB instead of 1.4 GB at 10M units).
+    """
+    n_det = 1 if pack.detectors else 0
+    first = [1, *range(3 + n_det, len(sinks))]
+    second = [0, 2, *range(3, 3 + n_det)]
+    out: dict[int, pl.DataFrame] = {}
+    for part in (first, second):
+        out.update(zip(part, pl.collect_all([sinks[i] for i in part], engine="streaming"), strict=True))
+    return [out[i] for i in range(len(sinks))]
 
 
 def run_check(
@@ -166,7 +203,7 @@ def run_check(
     """Evaluate ``pack`` over ``data`` (and ``previous``), score and summarise."""
     try:
         plan, _, sinks = build_plan(pack, data, previous)
-        collected = pl.collect_all(sinks, engine="streaming")
+        collected = _collect(pack, sinks)
     except pl.exceptions.ColumnNotFoundError as exc:
         raise InputError(f"输入缺少列：{str(exc).splitlines()[0]}") from None
     except pl.exceptions.PolarsError as exc:
