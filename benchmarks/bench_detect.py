@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import shlex
 import sys
 import time
@@ -36,6 +34,9 @@ from typing import Any
 
 import polars as pl
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe
 
 from source_check.detectors import DETECTORS
 from source_check.pack.loader import load_packs as load_packs_under
@@ -59,31 +60,7 @@ TUNED = "hb.C=20; benford.tests=[first]; benford.min_n=1000; drop=D102-copy"
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = f", load average {os.getloadavg()[0]:.1f} at start"
-    versions = [f"Python {platform.python_version()}", f"polars {pl.__version__}"]
-    for name in ("numpy", "sklearn"):
-        try:
-            module = __import__(name)
-            versions.append(f"{name} {module.__version__}")
-        except ImportError:
-            versions.append(f"{name} not installed")
-    return f"{cpu}, {os.cpu_count()} CPUs{mem}{load}; {platform.system()} {platform.release()}; {', '.join(versions)}"
+    return describe(["polars", "numpy", "sklearn"])
 
 
 def load_packs(rules: Path | None) -> list[Pack]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -36,6 +35,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from machine import describe  # noqa: E402  (benchmarks/ is not a package)
+
 PACK = HERE / "bench_pack.yaml"
 DATA = HERE / "data"
 RESULTS = HERE / "RESULTS.md"
@@ -205,26 +207,7 @@ def has_gx() -> bool:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(int(x.split()[1]) for x in Path("/proc/meminfo").read_text().splitlines()
-                      if x.startswith("MemTotal"))
-        mem = f"{mem_kb / 1024**2:.0f} GB"
-    except (OSError, StopIteration):
-        mem = "?"
-    import pandera
-    import polars
-
-    versions = f"polars {polars.__version__}, pandera {pandera.__version__}"
-    if has_gx():
-        import great_expectations
-
-        versions += f", great-expectations {great_expectations.__version__}"
-    return f"{os.cpu_count()} cores ({cpu}), {mem} RAM, Python {platform.python_version()}, {versions}"
+    return describe(["polars", "pandera", "great-expectations" if has_gx() else "pandas"])
 
 
 def fmt_s(x: float) -> str:

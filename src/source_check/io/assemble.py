@@ -263,7 +263,14 @@ def assemble(
         events.append(ReadEvent(file, "duplicate", f"{col} 列“{raw.headers.get(col, '')}”与 {first} 列对应同一字段 "
                                 f"{fid}（{pack.label(fid)}），只用 {first} 列核查，{col} 列保留为普通列",
                                 sheet=raw.sheet, columns=(col,), level="warning"))
-    frame = lf.filter(skip.is_null()).select(exprs).drop(empty)
+    # the skipped rows are known now: later passes drop them by row number, not by
+    # evaluating skip_reason (which reads every column) again
+    if skipped_df.is_empty():
+        kept = lf
+    else:
+        numbers = skipped_df.select(pl.int_ranges("first", pl.col("last") + 1).explode().alias("r"))["r"]
+        kept = lf.filter(~pl.col(ROW).cast(pl.Int64).is_in(numbers.implode()))
+    frame = kept.select(exprs).drop(empty)
     return frame, rows_read, skipped, columns, events
 
 
