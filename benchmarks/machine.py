@@ -29,7 +29,7 @@ def describe(packages: list[str]) -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    load = f", load average {os.getloadavg()[0]:.1f} at start" if hasattr(os, "getloadavg") else ""
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     versions = [f"Python {platform.python_version()}"]
     for name in packages:
         try:
