@@ -14,8 +14,8 @@ from ..scoring import ScoringConfig, explanation_ok_expr, fingerprint_text_expr,
 from .compile import PROVENANCE, PackPlan, status_name
 
 __all__ = [
-    "LEVEL_ORDER", "PAIR_SCHEMA", "detector_findings", "empty_findings", "group_summary", "mark_explained",
-    "order_findings", "rule_findings",
+    "LEVEL_ORDER", "PAIR_SCHEMA", "detector_findings", "empty_findings", "group_expr", "group_summary",
+    "mark_explained", "order_findings", "rule_findings",
 ]
 
 ROW = "__row"
@@ -33,7 +33,8 @@ PAIR_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def _group(pack: Pack) -> pl.Expr:
+def group_expr(pack: Pack) -> pl.Expr:
+    """A unit's 街镇 as text (null for a pack without a group field)."""
     return pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
 
 
@@ -75,7 +76,7 @@ def rule_findings(
     frame = failing.lazy()
     period = _period(pack, failing)
     keys = [pl.col(k) for k in pack.key]
-    group = _group(pack).alias("group")
+    group = group_expr(pack).alias("group")
     prov = [pl.col(c) for c in _provenance(pack, failing)]
     found: list[pl.LazyFrame] = []
     cut: list[pl.LazyFrame] = []

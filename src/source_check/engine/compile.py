@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 from sqlglot import exp
@@ -117,6 +117,17 @@ def format_values(df: pl.DataFrame, exprs: list[pl.Expr]) -> list[pl.Expr]:
     return [_render(e, schema[f"__v{i}"]) for i, e in enumerate(exprs)]
 
 
+def _calls(rules: list[Rule]) -> Iterator[tuple[str, exp.Expression]]:
+    """Every function call in the rules' checks and conditions, with the function's name."""
+    for rule in rules:
+        for part in (rule.check, rule.when):
+            if part is None:
+                continue
+            for node in part.ast.walk():
+                if isinstance(node, exp.Expression) and (name := function_name(node)) is not None:
+                    yield name, node
+
+
 def _repeated_calls(rules: list[Rule]) -> dict[str, exp.Expression]:
     """Costly calls (``shared`` functions) that two or more rule conditions make, by SQL text.
 
@@ -126,18 +137,11 @@ def _repeated_calls(rules: list[Rule]) -> dict[str, exp.Expression]:
     """
     seen: dict[str, exp.Expression] = {}
     counts: dict[str, int] = {}
-    for rule in rules:
-        for part in (rule.check, rule.when):
-            if part is None:
-                continue
-            for node in part.ast.walk():
-                if not isinstance(node, exp.Expression):
-                    continue
-                name = function_name(node)
-                if name is not None and FUNCTIONS[name].shared:
-                    key = node.sql()
-                    seen.setdefault(key, node)
-                    counts[key] = counts.get(key, 0) + 1
+    for name, node in _calls(rules):
+        if FUNCTIONS[name].shared:
+            key = node.sql()
+            seen.setdefault(key, node)
+            counts[key] = counts.get(key, 0) + 1
     return {k: n for k, n in seen.items() if counts[k] > 1}
 
 
@@ -207,14 +211,10 @@ class PackPlan:
         holding every row to find duplicates.
         """
         out: dict[str, pl.Expr] = {}
-        for rule in self.active:
-            for part in (rule.check, rule.when):
-                if part is None:
-                    continue
-                for node in part.ast.walk():
-                    if isinstance(node, exp.Expression) and function_name(node) == "is_unique":
-                        arg = FUNCTIONS["is_unique"].arguments(node)[0]
-                        out[arg.sql()] = self.compiler.compile(arg)
+        for name, node in _calls(self.active):
+            if name == "is_unique":
+                arg = FUNCTIONS["is_unique"].arguments(node)[0]
+                out[arg.sql()] = self.compiler.compile(arg)
         return out
 
     def settle_uniqueness(self, repeated: dict[str, pl.Series]) -> None:

@@ -26,6 +26,7 @@ from ..result import CheckResult, SkippedRule
 from ..scoring import SCORE_NOTES, ScoringConfig, priority_inputs, priority_sinks, with_priority
 from .assemble import (
     detector_findings,
+    group_expr,
     group_summary,
     mark_explained,
     order_findings,
@@ -156,7 +157,7 @@ def build_plan(
         *[(~pl.col(n)).sum().alias(f"{n}_fail") for n in names],
         *[pl.col(n).is_null().sum().alias(f"{n}_na") for n in names],
     )
-    group_col = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
+    group_col = group_expr(pack)
     units = prepared.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
     any_fail = pl.any_horizontal([(~pl.col(n)).fill_null(False) for n in names]) if names else pl.lit(False)
     failing = status.filter(any_fail)
@@ -210,7 +211,7 @@ def run_check(
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
     counts, units, failing = collected[:3]
     stats = collected[4:] if pack.detectors else collected[3:]
-    group_col = pl.col(pack.group).cast(pl.String) if pack.group else pl.lit(None, dtype=pl.String)
+    group_col = group_expr(pack)
     failing = with_priority(pack, previous is not None, failing, group_col, stats, PRIORITY)
     detector_frame = (with_priority(pack, previous is not None, collected[3], pl.col(GROUP), stats, PRIORITY)
                       if pack.detectors else None)
