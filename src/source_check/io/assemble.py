@@ -52,8 +52,8 @@ def _is_code_field(pack: Pack, fid: str) -> bool:
 
 
 def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: bool, dirty: bool = True) -> pl.Expr:
-    """The field's text from a source column; ``dirty=False`` (the column holds nothing a
-    clean-up would change, see :func:`_dirty_pattern`) keeps only the empty/NA → null step."""
+    """The field's text from a source column; ``dirty=False`` (a text column whose values the
+    counting pass found to match no :func:`_dirty_pattern`) keeps only the empty/NA → null step."""
     spec = pack.fields[fid]
     na = pack.na_values
     if dtype != pl.String and dtype != pl.Null:
@@ -63,7 +63,7 @@ def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: boo
             return pl.when(x == x.round(0)).then(x.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
                 x.cast(pl.String))
         return x.cast(pl.String)
-    if not dirty and _dirty_pattern(pack, fid, excel) is not None:
+    if not dirty:
         return null_if(x.cast(pl.String), na_both(na))
     if spec.type in ("int", "float"):
         return clean_number(x, na)
