@@ -42,8 +42,10 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
+from typing import Any, cast
 
 import polars as pl
 
@@ -147,14 +149,34 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+@functools.cache
+def _native_sha256() -> bool:
+    """Whether polars-hash computes SHA-256 here, checked once against hashlib.
+
+    The plugin is compiled against polars' plugin interface; should a future polars break
+    it (or it be missing), fingerprints fall back to hashlib with the same values.
+    """
+    try:
+        import polars_hash  # noqa: F401  (registers the ``chash`` namespace)
+
+        probe = pl.select(cast(Any, pl.lit("源头数据|1")).chash.sha2_256()).item()
+    except Exception:  # noqa: BLE001 — any failure of the plugin means: use hashlib
+        return False
+    return bool(probe == hashlib.sha256("源头数据|1".encode()).hexdigest())
+
+
 def hash_column(texts: pl.Series) -> pl.Series:
-    """Fingerprints for a column of identities (null stays null).
+    """Fingerprints for a column of identities (null stays null), as :func:`fingerprint`
+    gives them, computed in Rust by polars-hash (about 3× faster than hashlib per text).
 
     Examples
     --------
     >>> hash_column(pl.Series(["labor-102|102-01|91310107MA1G00000Q|202412", None])).to_list()
     ['28a4279a5e84fe19', None]
     """
+    if _native_sha256():
+        digest = cast(Any, pl.lit(texts, dtype=pl.String)).chash.sha2_256()
+        return pl.select(digest.str.slice(0, 16).alias(texts.name)).to_series()
     return pl.Series(texts.name, [None if t is None else fingerprint(t) for t in texts.to_list()], dtype=pl.String)
 
 
