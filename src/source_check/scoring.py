@@ -160,7 +160,7 @@ def _native_sha256() -> bool:
         import polars_hash  # noqa: F401  (registers the ``chash`` namespace)
 
         probe = pl.select(cast(Any, pl.lit("源头数据|1")).chash.sha2_256()).item()
-    except Exception:  # noqa: BLE001 — any failure of the plugin means: use hashlib
+    except Exception:  # any failure of the plugin means: use hashlib
         return False
     return bool(probe == hashlib.sha256("源头数据|1".encode()).hexdigest())
 
