@@ -49,6 +49,7 @@ from typing import Any, cast
 
 import polars as pl
 
+from .engine.staged import ExactMedians
 from .pack.model import Pack
 from .pack.schema import ScoringSpec
 
@@ -206,30 +207,31 @@ def priority_inputs(pack: Pack, has_previous: bool) -> list[str]:
     return list(dict.fromkeys([*names, *prev, *([aux, *_priority_strata(pack)] if aux else [])]))
 
 
-def priority_sinks(pack: Pack, has_previous: bool, frame: pl.LazyFrame, group: pl.Expr) -> list[pl.LazyFrame]:
-    """The aggregates over all units that a unit's priority needs, as lazy queries.
+def priority_sinks(
+    pack: Pack, has_previous: bool, frame: pl.LazyFrame, group: pl.Expr
+) -> tuple[list[pl.LazyFrame], list[ExactMedians]]:
+    """The aggregates over all units that a unit's priority needs: lazy queries and exact medians.
 
     Per 街镇 the total ``Σ|y|`` (and, with neither a previous period nor an auxiliary,
     the median ``y``); with an auxiliary, the median ratio ``y / x`` per stratum. They
-    are small, so they are collected with the plan and the priority is then computed
-    only for the rows that need one (failing rows, detector rows) — a window over
-    every row (``.over(group)``) would hold the whole frame in memory.
+    are small, so they are collected before the plan (:func:`~source_check.engine.staged.collect_staged`)
+    and the priority is then computed only for the rows that need one (failing rows,
+    detector rows) — a window over every row (``.over(group)``) would hold the whole
+    frame in memory, and so would polars' own median.
     """
     names = _priority_fields(pack)
     if not names:
-        return []
+        return [], []
     aux = _priority_aux(pack, has_previous)
-    aggs = [pl.col(f).cast(pl.Float64).abs().sum().alias(f"__total__{f}") for f in names]
+    grouped = frame.with_columns(group.alias(_G))
+    totals = grouped.group_by(_G).agg([pl.col(f).cast(pl.Float64).abs().sum().alias(f"__total__{f}") for f in names])
     if not has_previous and aux is None:
-        aggs += [pl.col(f).cast(pl.Float64).median().alias(f"__median__{f}") for f in names]
-    sinks = [frame.group_by(group.alias(_G)).agg(aggs)]
-    if aux is not None:
-        x = pl.col(aux).cast(pl.Float64)
-        medians = [pl.when(x > 0).then(pl.col(f).cast(pl.Float64) / x).median().alias(f"__median__{f}")
-                   for f in names]
-        strata = _priority_strata(pack)
-        sinks.append(frame.group_by(strata).agg(medians) if strata else frame.select(medians))
-    return sinks
+        return [totals], [ExactMedians(grouped, [_G], {f"__median__{f}": pl.col(f) for f in names})]
+    if aux is None:
+        return [totals], []
+    x = pl.col(aux).cast(pl.Float64)
+    ratios = {f"__median__{f}": pl.when(x > 0).then(pl.col(f).cast(pl.Float64) / x) for f in names}
+    return [totals], [ExactMedians(frame, _priority_strata(pack), ratios)]
 
 
 def with_priority(
@@ -240,20 +242,21 @@ def with_priority(
     Priority is the largest, over the pack's ``scoring.priority_fields``, of
     ``|y − ŷ| / Σ|y| of the 街镇``, with ``ŷ`` the previous period's value, else the
     stratum's median ratio to the auxiliary times the unit's auxiliary, else the
-    街镇's median (``stats`` from :func:`priority_sinks`).
+    街镇's median (``stats``: the collected tables of :func:`priority_sinks`, each joined
+    on its key columns — a table without keys holds overall values).
     """
     names = _priority_fields(pack)
     if not names:
         return rows.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
-    out = rows.with_columns(group.alias(_G)).join(stats[0], on=_G, how="left", nulls_equal=True,
-                                                  maintain_order="left")
-    aux = _priority_aux(pack, has_previous)
-    if aux is not None:
-        strata = _priority_strata(pack)
-        if strata:
-            out = out.join(stats[1], on=strata, how="left", nulls_equal=True, maintain_order="left")
+    out = rows.with_columns(group.alias(_G))
+    for table in stats:
+        keys = [c for c in table.columns if not c.startswith(("__total__", "__median__"))]
+        if keys:
+            out = out.join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
         else:
-            out = out.with_columns([pl.lit(stats[1][c][0], dtype=pl.Float64).alias(c) for c in stats[1].columns])
+            out = out.with_columns([pl.lit(table[c][0] if table.height else None, dtype=pl.Float64).alias(c)
+                                    for c in table.columns])
+    aux = _priority_aux(pack, has_previous)
     terms: list[pl.Expr] = []
     for f in names:
         y = pl.col(f).cast(pl.Float64)

@@ -4,16 +4,17 @@ One plan types the input, joins the previous period (if any) and evaluates every
 as a Boolean status column. The rule sinks — per-rule counts and the rows with at least
 one failure (and the detector rows) — are collected together with the streaming engine,
 so the source is scanned once for the rules (``pl.explain_all`` shows one scan under a
-shared cache). Before that, one light pass reads only a few columns: the small
-aggregates (units per group, what priorities need) and a hash of every value an
-``is_unique`` rule tests, to find the values repeated (:func:`repeated_values`). Only
+shared cache). Before that, two light passes read only a few columns: the small
+aggregates (units per group, what priorities need, exact medians by histogram) and a
+hash of every value an ``is_unique`` rule tests, to find the values repeated
+(:mod:`source_check.engine.staged`). Only
 failing rows are materialised; the long findings table is built from them rule by rule
 with vectorised expressions, never row by row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -33,6 +34,7 @@ from .assemble import (
     rule_findings,
 )
 from .compile import PROVENANCE, PackPlan, status_name
+from .staged import RepeatedValues, Staged, collect_staged
 
 __all__ = ["build_plan", "combine_forms", "run_check"]
 
@@ -111,48 +113,18 @@ def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyF
     return lf
 
 
-def repeated_values(
-    frame: pl.LazyFrame, exprs: Mapping[str, pl.Expr], alongside: Sequence[pl.LazyFrame] = ()
-) -> tuple[dict[str, pl.Series], list[pl.DataFrame]]:
-    """For each expression, the non-null values it takes more than once in ``frame``;
-    and the ``alongside`` queries, collected in the same first pass.
-
-    The first streaming pass collects a 64-bit hash per non-null value (8 bytes a row,
-    not the texts) and the light ``alongside`` aggregates; the hashes seen more than once
-    are found by sorting. Only when there are any, a second pass counts the values behind
-    those hashes exactly — a hash collision between two different values cannot make
-    either a duplicate.
-    """
-    values = {k: frame.select(e.alias("value")).drop_nulls() for k, e in exprs.items()}
-    first = pl.collect_all([*alongside, *[v.select(pl.col("value").hash().alias("h")) for v in values.values()]],
-                           engine="streaming")
-    done, hashed = first[:len(alongside)], first[len(alongside):]
-    found: dict[str, pl.Series] = {}
-    second: dict[str, pl.LazyFrame] = {}
-    for (k, v), h in zip(values.items(), hashed, strict=True):
-        seen = h.to_series().sort()
-        twice = seen.filter(seen == seen.shift(1)).unique()
-        if twice.is_empty():
-            found[k] = pl.Series("value", [], dtype=v.collect_schema()["value"])
-        else:
-            second[k] = (v.filter(pl.col("value").hash().is_in(twice.implode()))
-                         .group_by("value").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("value"))
-    if second:
-        found.update({k: df.to_series() for k, df in
-                      zip(second, pl.collect_all(list(second.values()), engine="streaming"), strict=True)})
-    return {k: found[k] for k in exprs}, list(done)
-
-
 def build_plan(
     pack: Pack, data: Frames, previous: Frames | None = None, *, settle_uniqueness: bool = True
-) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame]]:
-    """The fused plan and its sinks: counts, group units, failing rows, then the detector
-    rows (when the pack has detectors) and the aggregates for priorities (:func:`priority_sinks`).
+) -> tuple[PackPlan, pl.LazyFrame, list[pl.LazyFrame], list[pl.DataFrame]]:
+    """The fused plan, its sinks — counts, failing rows, then the detector rows when the
+    pack has detectors — and the light aggregates, already collected: units per group
+    first, then the tables priorities need (:func:`priority_sinks`).
 
-    With ``settle_uniqueness`` (the default) the values that ``is_unique`` rules find
-    repeated are collected first, over the key columns only, so the plan itself streams;
-    the light aggregates (units per group, priorities) are collected in that same pass and
-    returned as in-memory sinks.
+    The aggregates come from two light streaming passes over a few columns
+    (:func:`~source_check.engine.staged.collect_staged`) that also find, with
+    ``settle_uniqueness`` (the default), the values ``is_unique`` rules see repeated: the
+    rules then test each row with ``is_in`` and the plan streams instead of holding every
+    row to find duplicates.
     """
     plan = PackPlan(pack, has_previous=previous is not None, hoist=True)
     current = combine_forms(pack, data)
@@ -161,12 +133,13 @@ def build_plan(
     if plan.hoisted:
         prepared = prepared.with_columns(plan.hoisted_columns())
     group_col = group_expr(pack)
-    aggregates = [prepared.group_by(group_col.alias("group")).agg(pl.len().alias("units")),
-                  *priority_sinks(pack, previous is not None, prepared, group_col)]
-    if settle_uniqueness and (arguments := plan.unique_arguments()):
-        repeated, done = repeated_values(prepared, arguments, aggregates)
-        plan.settle_uniqueness(repeated)
-        aggregates = [df.lazy() for df in done]
+    totals, medians = priority_sinks(pack, previous is not None, prepared, group_col)
+    units = prepared.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
+    arguments = plan.unique_arguments() if settle_uniqueness else {}
+    staged: list[Staged] = [*medians, *([RepeatedValues(prepared, arguments)] if arguments else [])]
+    aggregates, results = collect_staged([units, *totals], staged)
+    if arguments:
+        plan.settle_uniqueness(results[-1])
     status = prepared.with_columns(plan.status_exprs())
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
@@ -176,8 +149,7 @@ def build_plan(
         *[pl.col(n).is_null().sum().alias(f"{n}_na") for n in names],
     )
     any_fail = pl.any_horizontal([(~pl.col(n)).fill_null(False) for n in names]) if names else pl.lit(False)
-    failing = status.filter(any_fail)
-    sinks = [counts, aggregates[0], failing]
+    sinks = [counts, status.filter(any_fail)]
     if pack.detectors:
         extra = [c for c in ("name", *PROVENANCE) if c in status.collect_schema() and c not in pack.key]
         prev_cols = [prev_name(f) for f in plan.detector_fields] if previous is not None else []
@@ -188,26 +160,7 @@ def build_plan(
             ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
             *prev_cols, *extra, *period, *for_priority,
         ))
-    sinks += aggregates[1:]
-    return plan, status, sinks
-
-
-def _collect(pack: Pack, sinks: list[pl.LazyFrame]) -> list[pl.DataFrame]:
-    """Collect the sinks of :func:`build_plan` in two streaming passes, results in sink order.
-
-    First the small aggregates over a few typed columns (units per group, what priorities
-    need; already in memory when :func:`build_plan` collected them with the uniqueness
-    hashes), then the rules (counts, failing rows, detector rows). Together in one pass,
-    polars buffers the shared rows between the aggregating sinks and the failing-row
-    filter, and peak memory grows with the input (4 GB instead of 1.4 GB at 10M units).
-    """
-    n_det = 1 if pack.detectors else 0
-    first = [1, *range(3 + n_det, len(sinks))]
-    second = [0, 2, *range(3, 3 + n_det)]
-    out: dict[int, pl.DataFrame] = {}
-    for part in (first, second):
-        out.update(zip(part, pl.collect_all([sinks[i] for i in part], engine="streaming"), strict=True))
-    return [out[i] for i in range(len(sinks))]
+    return plan, status, sinks, [*aggregates, *results[:len(medians)]]
 
 
 def run_check(
@@ -220,17 +173,17 @@ def run_check(
 ) -> CheckResult:
     """Evaluate ``pack`` over ``data`` (and ``previous``), score and summarise."""
     try:
-        plan, _, sinks = build_plan(pack, data, previous)
-        collected = _collect(pack, sinks)
+        plan, _, sinks, aggregates = build_plan(pack, data, previous)
+        collected = pl.collect_all(sinks, engine="streaming")
     except pl.exceptions.ColumnNotFoundError as exc:
         raise InputError(f"输入缺少列：{str(exc).splitlines()[0]}") from None
     except pl.exceptions.PolarsError as exc:
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
-    counts, units, failing = collected[:3]
-    stats = collected[4:] if pack.detectors else collected[3:]
+    counts, failing = collected[:2]
+    units, stats = aggregates[0], aggregates[1:]
     group_col = group_expr(pack)
     failing = with_priority(pack, previous is not None, failing, group_col, stats, PRIORITY)
-    detector_frame = (with_priority(pack, previous is not None, collected[3], pl.col(GROUP), stats, PRIORITY)
+    detector_frame = (with_priority(pack, previous is not None, collected[2], pl.col(GROUP), stats, PRIORITY)
                       if pack.detectors else None)
     detected = run_detectors(pack, detector_frame, previous is not None) if detector_frame is not None else None
     cfg = ScoringConfig.from_spec(pack.scoring)
