@@ -49,7 +49,6 @@ from typing import Any, cast
 
 import polars as pl
 
-from .engine.staged import ExactMedians
 from .pack.model import Pack
 from .pack.schema import ScoringSpec
 
@@ -207,31 +206,30 @@ def priority_inputs(pack: Pack, has_previous: bool) -> list[str]:
     return list(dict.fromkeys([*names, *prev, *([aux, *_priority_strata(pack)] if aux else [])]))
 
 
-def priority_sinks(
-    pack: Pack, has_previous: bool, frame: pl.LazyFrame, group: pl.Expr
-) -> tuple[list[pl.LazyFrame], list[ExactMedians]]:
-    """The aggregates over all units that a unit's priority needs: lazy queries and exact medians.
+def priority_sinks(pack: Pack, has_previous: bool, frame: pl.LazyFrame, group: pl.Expr) -> list[pl.LazyFrame]:
+    """The aggregates over all units that a unit's priority needs, as lazy queries.
 
     Per 街镇 the total ``Σ|y|`` (and, with neither a previous period nor an auxiliary,
     the median ``y``); with an auxiliary, the median ratio ``y / x`` per stratum. They
-    are small, so they are collected before the plan (:func:`~source_check.engine.staged.collect_staged`)
-    and the priority is then computed only for the rows that need one (failing rows,
-    detector rows) — a window over every row (``.over(group)``) would hold the whole
-    frame in memory, and so would polars' own median.
+    are small, so they are collected with the plan and the priority is then computed
+    only for the rows that need one (failing rows, detector rows) — a window over
+    every row (``.over(group)``) would hold the whole frame in memory.
     """
     names = _priority_fields(pack)
     if not names:
-        return [], []
+        return []
     aux = _priority_aux(pack, has_previous)
-    grouped = frame.with_columns(group.alias(_G))
-    totals = grouped.group_by(_G).agg([pl.col(f).cast(pl.Float64).abs().sum().alias(f"__total__{f}") for f in names])
+    aggs = [pl.col(f).cast(pl.Float64).abs().sum().alias(f"__total__{f}") for f in names]
     if not has_previous and aux is None:
-        return [totals], [ExactMedians(grouped, [_G], {f"__median__{f}": pl.col(f) for f in names})]
-    if aux is None:
-        return [totals], []
-    x = pl.col(aux).cast(pl.Float64)
-    ratios = {f"__median__{f}": pl.when(x > 0).then(pl.col(f).cast(pl.Float64) / x) for f in names}
-    return [totals], [ExactMedians(frame, _priority_strata(pack), ratios)]
+        aggs += [pl.col(f).cast(pl.Float64).median().alias(f"__median__{f}") for f in names]
+    sinks = [frame.group_by(group.alias(_G)).agg(aggs)]
+    if aux is not None:
+        x = pl.col(aux).cast(pl.Float64)
+        medians = [pl.when(x > 0).then(pl.col(f).cast(pl.Float64) / x).median().alias(f"__median__{f}")
+                   for f in names]
+        strata = _priority_strata(pack)
+        sinks.append(frame.group_by(strata).agg(medians) if strata else frame.select(medians))
+    return sinks
 
 
 def with_priority(

@@ -186,15 +186,12 @@ scoring: {scoring}
     ],
 )
 def test_priority_is_the_largest_scaled_deviation(scoring, previous, expected):
-    from source_check.engine.staged import collect_staged
     from source_check.scoring import priority_sinks, with_priority
 
     pack = _priority_pack(scoring)
     frame = pl.DataFrame({"g": ["A", "A", "A", "B"], "y": [1.0, 3.0, 8.0, 10.0], "x": [1.0, 3.0, 4.0, 10.0],
                           "s": ["S1", "S1", "S2", "S2"], "__prev__y": [2.0, 3.0, None, 10.0]})
-    plain, medians = priority_sinks(pack, previous, frame.lazy(), pl.col("g"))
-    totals, found = collect_staged(plain, medians)
-    stats = [*totals, *found]
+    stats = pl.collect_all(priority_sinks(pack, previous, frame.lazy(), pl.col("g")))
     rows = frame.slice(1, 3)  # priority is computed for some rows, from aggregates over all of them
     got = with_priority(pack, previous, rows, pl.col("g"), stats, "p")["p"].to_list()
     assert got == pytest.approx(expected[1:])

@@ -4,10 +4,9 @@ One plan types the input, joins the previous period (if any) and evaluates every
 as a Boolean status column. The rule sinks — per-rule counts and the rows with at least
 one failure (and the detector rows) — are collected together with the streaming engine,
 so the source is scanned once for the rules (``pl.explain_all`` shows one scan under a
-shared cache). Before that, two light passes read only a few columns: the small
-aggregates (units per group, what priorities need, exact medians by histogram) and a
-hash of every value an ``is_unique`` rule tests, to find the values repeated
-(:mod:`source_check.engine.staged`). Only
+shared cache). Before that, light passes read only a few columns: the small
+aggregates (units per group, what priorities need) and a hash of every value an
+``is_unique`` rule tests, to find the values repeated (:mod:`source_check.engine.staged`). Only
 failing rows are materialised; the long findings table is built from them rule by rule
 with vectorised expressions, never row by row.
 """
@@ -34,7 +33,7 @@ from .assemble import (
     rule_findings,
 )
 from .compile import PROVENANCE, PackPlan, status_name
-from .staged import RepeatedValues, Staged, collect_staged
+from .staged import RepeatedValues, collect_staged
 
 __all__ = ["build_plan", "combine_forms", "run_check"]
 
@@ -133,13 +132,12 @@ def build_plan(
     if plan.hoisted:
         prepared = prepared.with_columns(plan.hoisted_columns())
     group_col = group_expr(pack)
-    totals, medians = priority_sinks(pack, previous is not None, prepared, group_col)
     units = prepared.group_by(group_col.alias("group")).agg(pl.len().alias("units"))
     arguments = plan.unique_arguments() if settle_uniqueness else {}
-    staged: list[Staged] = [*medians, *([RepeatedValues(prepared, arguments)] if arguments else [])]
-    aggregates, results = collect_staged([units, *totals], staged)
+    aggregates, results = collect_staged([units, *priority_sinks(pack, previous is not None, prepared, group_col)],
+                                         [RepeatedValues(prepared, arguments)] if arguments else [])
     if arguments:
-        plan.settle_uniqueness(results[-1])
+        plan.settle_uniqueness(results[0])
     status = prepared.with_columns(plan.status_exprs())
     names = [status_name(i) for i in range(len(plan.active))]
     counts = status.select(
@@ -160,7 +158,7 @@ def build_plan(
             ROW, *pack.key, group_col.alias(GROUP), *[f for f in plan.detector_fields if f not in extra],
             *prev_cols, *extra, *period, *for_priority,
         ))
-    return plan, status, sinks, [*aggregates, *results[:len(medians)]]
+    return plan, status, sinks, aggregates
 
 
 def run_check(
