@@ -33,3 +33,22 @@ def test_fallback_when_the_plugin_is_unusable(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(scoring, "_native_sha256", lambda: False)
     assert hash_column(texts).to_list() == native.to_list()
     assert native[0] == fingerprint("labor-102|102-01|91310107MA1G00000Q|202412") == "28a4279a5e84fe19"
+
+
+def test_check_gives_the_same_fingerprints_without_the_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from source_check import check, load_pack_text
+
+    pack = load_pack_text("""
+pack: fp
+key: [k]
+period: p
+fields: {k: {}, p: {}, v: {type: int}}
+rules:
+  - {id: R1, check: v > 0}
+  - {id: R2, check: v < 10, level: warning}
+""")
+    data = pl.DataFrame({"k": ["a", "b", "c"], "p": ["202412"] * 3, "v": [0, 5, 12]})
+    native = check(data, pack).findings.select("rule_id", "k", "fingerprint")
+    monkeypatch.setattr(scoring, "_native_sha256", lambda: False)
+    assert check(data, pack).findings.select("rule_id", "k", "fingerprint").equals(native)
+    assert native["fingerprint"][0] == fingerprint(f"fp|{native['rule_id'][0]}|{native['k'][0]}|202412")

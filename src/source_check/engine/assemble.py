@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..pack.model import Pack
-from ..scoring import ScoringConfig, explanation_ok_expr, fingerprint_text_expr, hash_column, score_groups
+from ..scoring import ScoringConfig, explanation_ok_expr, fingerprint_expr, fingerprint_text_expr, score_groups
 from .compile import PROVENANCE, PackPlan, status_name
 
 __all__ = [
@@ -29,7 +29,7 @@ PAIR_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "dimension": pl.String,
     "source": pl.String,
     "fkey": pl.String,
-    "identity": pl.String,
+    "fingerprint": pl.String,
 }
 
 
@@ -60,7 +60,7 @@ def empty_findings(pack: Pack, schema: pl.Schema, prov_cols: list[str]) -> pl.Da
     })
     for c in prov_cols:
         cols[c] = schema.get(c, pl.String)
-    cols.update({"identity": pl.String, "priority": pl.Float64, "fkey": pl.String})
+    cols.update({"fingerprint": pl.String, "priority": pl.Float64, "fkey": pl.String})
     return pl.DataFrame(schema=cols)
 
 
@@ -88,7 +88,7 @@ def rule_findings(
             pl.col(ROW).cast(pl.Int64).alias("row"), *keys, group, pl.lit(rule.id, pl.String).alias("rule_id"),
             pl.lit(rule.level, pl.String).alias("level"), pl.lit(rule.dimension, pl.String).alias("dimension"),
         ]
-        identity = fingerprint_text_expr(pack, pl.lit(rule.id), period).alias("identity")
+        finger = fingerprint_expr(fingerprint_text_expr(pack, pl.lit(rule.id), period)).alias("fingerprint")
         imbalance = plan.imbalance(rule) if rule.balance is not None else pl.lit(None, dtype=pl.Float64)
         found.append((sub.head(cap) if cap is not None else sub).select(
             *head,
@@ -96,19 +96,19 @@ def rule_findings(
             pl.lit(pl.Series([rule.fields_read], dtype=pl.List(pl.String))).first().alias("fields"),
             plan.values_expr(rule).alias("values"),
             imbalance.cast(pl.Float64).alias("imbalance"),
-            *prov, identity,
+            *prov, finger,
             pl.col(PRIORITY).cast(pl.Float64).alias("priority"),
             pl.lit("", pl.String).alias("fkey"),
         ))
         if cap is not None and fails[i] > cap:
-            cut.append(sub.select(*head, identity))
+            cut.append(sub.select(*head, finger))
     if not found:
         findings = empty_findings(pack, failing.schema, _provenance(pack, failing))
         return findings, pl.DataFrame(schema=PAIR_SCHEMA)
     collected = pl.collect_all([pl.concat(found, how="vertical_relaxed"), *([pl.concat(cut)] if cut else [])])
     findings = collected[0]
     pair_cols = [pl.col("row"), "group", "rule_id", "level", "dimension",
-                 pl.lit("rule").alias("source"), pl.lit("").alias("fkey"), "identity"]
+                 pl.lit("rule").alias("source"), pl.lit("").alias("fkey"), "fingerprint"]
     pairs = [findings.select(pair_cols)]
     if cut:
         capped = set(collected[1]["rule_id"].unique().to_list())
@@ -129,12 +129,12 @@ def detector_findings(
     det = unit_findings.join(lookup, on="row", how="left").with_columns(
         pl.col("fields").list.first().fill_null("").alias("fkey")
     ).with_columns(
-        fingerprint_text_expr(pack, pl.concat_str([pl.col("rule_id"), pl.col("fkey")], separator=":"),
-                              pl.col("__period")).alias("identity"),
+        fingerprint_expr(fingerprint_text_expr(pack, pl.concat_str([pl.col("rule_id"), pl.col("fkey")], separator=":"),
+                                               pl.col("__period"))).alias("fingerprint"),
     ).drop("__period")
     pairs = det.select(
         pl.col("row").cast(pl.Int64), pl.col("group").cast(pl.String), "rule_id", "level", "dimension",
-        pl.lit("detector").alias("source"), "fkey", "identity",
+        pl.lit("detector").alias("source"), "fkey", "fingerprint",
     ).cast(pl.Schema(PAIR_SCHEMA))
     if cap is not None:
         det = det.group_by("rule_id", maintain_order=True).head(cap)
@@ -156,17 +156,10 @@ def normalise_explanations(explanations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def mark_explained(
-    frame: pl.DataFrame, explanations: pl.DataFrame | None, cfg: ScoringConfig, *, fingerprint: bool = True
-) -> pl.DataFrame:
-    """Add ``fingerprint`` (from ``identity``), ``explanation`` and ``explained`` (a
-    substantive 说明 for a non-error finding).
-
-    With ``fingerprint=False`` and no explanations the (costly) fingerprint is left out.
-    """
+def mark_explained(frame: pl.DataFrame, explanations: pl.DataFrame | None, cfg: ScoringConfig) -> pl.DataFrame:
+    """Add ``explanation`` (the 说明 given for the finding's ``fingerprint``) and
+    ``explained`` (a substantive 说明 for a non-error finding)."""
     given = explanations is not None and not explanations.is_empty() and not frame.is_empty()
-    if (fingerprint or given) and "fingerprint" not in frame.columns:
-        frame = frame.with_columns(hash_column(frame["identity"]).alias("fingerprint"))
     if not given:
         return frame.with_columns(
             pl.lit(None, dtype=pl.String).alias("explanation"),
@@ -182,7 +175,7 @@ def mark_explained(
 def order_findings(findings: pl.DataFrame, order: dict[str, int]) -> pl.DataFrame:
     """Findings by level, then priority (highest first), row and rule order; working columns dropped."""
     tail = ["explanation", "explained", "fingerprint", "priority"]
-    head = [c for c in findings.columns if c not in (*tail, "fkey", "identity")]
+    head = [c for c in findings.columns if c not in (*tail, "fkey")]
     out = findings.sort(
         [
             pl.col("level").replace_strict(LEVEL_ORDER, default=9, return_dtype=pl.Int64),

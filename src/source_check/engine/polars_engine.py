@@ -219,7 +219,7 @@ def run_check(
                              how="diagonal_relaxed")
         pairs = pl.concat([pairs, unit_pairs], how="vertical")
     findings = order_findings(mark_explained(findings, explanations, cfg), order)
-    pairs = mark_explained(pairs, explanations, cfg, fingerprint=False)
+    pairs = mark_explained(pairs, explanations, cfg)
     groups = group_summary(pack, units, pairs, detected.anomalies if detected else None, cfg)
     skipped = [SkippedRule(r.id, "未提供上期数据，历史比较规则未执行") for r in plan.skipped]
     if detected is not None:
