@@ -87,6 +87,13 @@ def test_test_pack_and_explain(tmp_path):
     proc = run("explain", "labor-102", "102-01")
     assert proc.returncode == 0 and "emp_end >= emp_female" in proc.stdout
     assert run("explain", "labor-102", "NOPE").returncode == 2
+    # the reader's rules that check() adds are explained too, and the rules they guard say so
+    proc = run("explain", "labor-102", "credit_code.excel_damaged")
+    assert proc.returncode == 0 and "读取检查" in proc.stdout and "regexp_like(credit_code" in proc.stdout
+    proc = run("explain", "labor-102", "credit_code.format")
+    assert "代码被 Excel 损坏时本规则不适用，由 credit_code.excel_damaged 报告" in proc.stdout
+    proc = run("explain", "labor-102")
+    assert "（含读取检查 2 条）" in proc.stdout and proc.stdout.count("credit_code.excel_damaged 报告") >= 2
     proc = run("schema")
     assert proc.returncode == 0 and json.loads(proc.stdout)["title"] == "source_check rule pack"
 

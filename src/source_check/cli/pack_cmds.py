@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ..errors import PackError
+from ..io.damage import damage_for, with_read_checks
 from ..pack.loader import load_pack, pack_files, shipped_rules_dir
 from ..pack.model import DIMENSION_ZH, LEVEL_ZH, Pack, Rule
 from ..pack.schema import pack_json_schema
@@ -69,11 +70,30 @@ def packs() -> None:
     raise typer.Exit(0)
 
 
-def _explain_rule(pack: Pack, rule: Rule) -> None:
+def _with_reader_rules(pack: Pack) -> list[tuple[Rule, list[str]]]:
+    """The rules ``check`` runs, in its order: the pack's own as written, each with the
+    reader's ``<field>.excel_damaged`` rules that make it not applicable, and those rules."""
+    derived = with_read_checks(pack)
+    own = {r.id: r for r in pack.all_rules}
+    conditions = {r.id: d.condition for r in derived.all_rules
+                  if r.id not in own and r.field and (d := damage_for(pack, r.field)) is not None}
+    out: list[tuple[Rule, list[str]]] = []
+    for r in derived.all_rules:
+        if r.id not in own:
+            out.append((r, []))
+            continue
+        guarded = r.when is not None and r.when != own[r.id].when
+        out.append((own[r.id], [d for d, c in conditions.items() if guarded and r.when and c in r.when.text]))
+    return out
+
+
+def _explain_rule(pack: Pack, rule: Rule, guards: list[str] | None = None) -> None:
     console.print(f"[bold]{rule.id}[/] {rule.title}")
     console.print(f"  级别：{LEVEL_ZH[rule.level]}（{rule.level}）  维度：{DIMENSION_ZH[rule.dimension]}", markup=False)
     if rule.when is not None:
         console.print(f"  适用条件：{rule.when.text}", markup=False)
+    if guards:
+        console.print(f"  读取检查：代码被 Excel 损坏时本规则不适用，由 {'、'.join(guards)} 报告", markup=False)
     if rule.check is not None:
         console.print(f"  核查表达式：{rule.check.text}", markup=False)
     if rule.balance is not None:
@@ -94,18 +114,22 @@ def _explain_rule(pack: Pack, rule: Rule) -> None:
 
 @app.command("explain")
 def explain(pack: str = typer.Argument(..., help="规则包"), rule: str | None = typer.Argument(None)) -> None:
-    """用中文说明规则包中的一条（或全部）规则：表达式、指标和依据。"""
+    """用中文说明规则包中的一条（或全部）规则：表达式、指标和依据；含读取时自动增加的
+    ``<字段>.excel_damaged`` 规则（代码被 Excel 存成数字）。"""
     loaded = load_pack(pack)
+    rules = _with_reader_rules(loaded)
     if rule is not None:
-        try:
-            _explain_rule(loaded, loaded.rule(rule))
-        except KeyError:
+        found = [(r, g) for r, g in rules if r.id == rule]
+        if not found:
             err_console.print(f"规则包 {loaded.id} 中没有规则 {rule}", markup=False)
-            raise typer.Exit(2) from None
+            raise typer.Exit(2)
+        _explain_rule(loaded, *found[0])
         raise typer.Exit(0)
-    console.print(f"[bold]{loaded.title}[/]（{loaded.id} {loaded.version}），共 {len(loaded.all_rules)} 条规则")
-    for r in loaded.all_rules:
-        _explain_rule(loaded, r)
+    added = len(rules) - len(loaded.all_rules)
+    console.print(f"[bold]{loaded.title}[/]（{loaded.id} {loaded.version}），共 {len(rules)} 条规则"
+                  + (f"（含读取检查 {added} 条）" if added else ""))
+    for r, guards in rules:
+        _explain_rule(loaded, r, guards)
     raise typer.Exit(0)
 
 
