@@ -52,6 +52,76 @@ def write_xlsx(path: Path, sheets: dict[str, Sheet]) -> Path:
     return path
 
 
+def _spans(spec: Sheet) -> tuple[dict[tuple[int, int], tuple[int, int]], set[tuple[int, int]]]:
+    """Merged ranges as ``{(row, col) of the top-left: (rows, cols)}`` and the cells they cover."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    covered: set[tuple[int, int]] = set()
+    for ref in spec.get("merges", {}):
+        (r1, c1), (r2, c2) = (xl_cell_to_rowcol(x) for x in ref.split(":"))
+        spans[(r1, c1)] = (r2 - r1 + 1, c2 - c1 + 1)
+        covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
+    return spans, covered
+
+
+def write_xls(path: Path, sheets: dict[str, Sheet]) -> Path:
+    """The same workbook as :func:`write_xlsx` in the Excel 97–2003 format (BIFF8, by xlwt)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for name, spec in sheets.items():
+        ws = wb.add_sheet(name, cell_overwrite_ok=True)
+        for r, row in enumerate(spec.get("rows", [])):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+        spans, _ = _spans(spec)
+        for (r, c), (nr, nc) in spans.items():
+            ws.merge(r, r + nr - 1, c, c + nc - 1)
+        if spec.get("hidden"):
+            ws.visibility = 1
+    wb.save(str(path))
+    return path
+
+
+def write_ods(path: Path, sheets: dict[str, Sheet]) -> Path:
+    """The same workbook as :func:`write_xlsx` as an OpenDocument spreadsheet (by odfpy)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for name, spec in sheets.items():
+        table = Table(name=name)
+        rows = spec.get("rows", [])
+        spans, covered = _spans(spec)
+        width = max((len(r) for r in rows), default=0)
+        for r, row in enumerate(rows):
+            tr = TableRow()
+            for c in range(width):
+                if (r, c) in covered:
+                    tr.addElement(CoveredTableCell())
+                    continue
+                value = row[c] if c < len(row) else None
+                attrs: dict[str, Any] = {}
+                if (r, c) in spans:
+                    attrs = {"numberrowsspanned": spans[(r, c)][0], "numbercolumnsspanned": spans[(r, c)][1]}
+                if value is None:
+                    cell = TableCell(**attrs)
+                elif isinstance(value, str):
+                    cell = TableCell(valuetype="string", **attrs)
+                    cell.addElement(P(text=value))
+                else:
+                    cell = TableCell(valuetype="float", value=value, **attrs)
+                    cell.addElement(P(text=str(value)))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
 def write_csv(path: Path, rows: Sequence[Sequence[Cell]], encoding: str = "utf-8", delimiter: str = ",",
               bom: bool = False) -> Path:
     """Write rows as CSV text in ``encoding`` (``None`` cells are empty)."""

@@ -196,3 +196,26 @@ def test_workbook_head_and_load(xlsx):
     assert (rows, letters, visible) == ([["a", "b"], ["x", "2.5"]], ["B", "C"], True)
     grid = book.load("S", numeric=["C"])
     assert grid.frame.rows() == [("a", "b"), ("x", "2.5")] and grid.letters == ["B", "C"]
+
+
+@pytest.mark.parametrize("kind", ["xls", "ods"])
+def test_old_excel_and_opendocument_read_like_xlsx(tmp_path, form_102, labor, kind):
+    """A 102 form saved as Excel 97–2003 (.xls) or OpenDocument (.ods) gives the records,
+    Excel rows and log of the same form as .xlsx."""
+    from tests.io.conftest import write_ods, write_xls, write_xlsx
+
+    sheets = {"说明": {"rows": [["本表为102表"]]}, "102表": form_102}
+    reference = write_xlsx(tmp_path / "form.xlsx", sheets)
+    path = (write_xls if kind == "xls" else write_ods)(tmp_path / f"form.{kind}", sheets)
+    head = path.read_bytes()[:100]
+    # a real OLE2 compound file (BIFF8) / a real OpenDocument zip, not xlsx under another name
+    assert head.startswith(b"\xd0\xcf\x11\xe0") if kind == "xls" else b"opendocument.spreadsheet" in head
+    with read_submission(reference, labor) as sub:
+        want, want_log = sub.frame.collect().select(*FIELDS, "source_row"), [(e.kind, e.ranges) for e in sub.log]
+    with read_submission(path, labor) as sub:
+        got, got_log = sub.frame.collect().select(*FIELDS, "source_row"), [(e.kind, e.ranges) for e in sub.log]
+    assert got.rows() == want.rows()
+    assert got_log == want_log
+    result = check(path, labor)
+    assert result.findings.select("rule_id", "credit_code", "source_row").rows() == [
+        ("102-01", "91310107MA1G00001U", 7)]
