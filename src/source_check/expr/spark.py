@@ -112,5 +112,14 @@ def to_spark_sql(parsed: ParsedExpr, scope: Scope, codelists: Mapping[str, list[
             return _parse(SPARK_TEMPLATES[name].format(x=_spark(args[0])), read="spark")
         return node
 
-    tree = parsed.ast.copy().transform(rewrite)
-    return _spark(tree)
+    def bottom_up(node: exp.Expression) -> exp.Expression:
+        # children first: a function's arguments (``months(prev(period))``, a call under a
+        # division) are already Spark SQL when the function itself is rewritten
+        for key, value in list(node.args.items()):
+            if isinstance(value, exp.Expression):
+                node.set(key, bottom_up(value))
+            elif isinstance(value, list):
+                node.set(key, [bottom_up(v) if isinstance(v, exp.Expression) else v for v in value])
+        return rewrite(node)
+
+    return _spark(bottom_up(parsed.ast.copy()))
