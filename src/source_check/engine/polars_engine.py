@@ -177,11 +177,12 @@ def run_check(
         raise InputError(f"输入缺少列：{str(exc).splitlines()[0]}") from None
     except pl.exceptions.PolarsError as exc:
         raise SourceCheckError(f"规则包 {pack.id} 执行失败：{str(exc).splitlines()[0]}") from None
-    counts, failing = collected[:2]
+    counts, failing, *detector_rows = collected
+    del collected  # each frame is replaced by its copy with priorities: hold one, not both
     units, stats = aggregates[0], aggregates[1:]
     group_col = group_expr(pack)
     failing = with_priority(pack, previous is not None, failing, group_col, stats, PRIORITY)
-    detector_frame = (with_priority(pack, previous is not None, collected[2], pl.col(GROUP), stats, PRIORITY)
+    detector_frame = (with_priority(pack, previous is not None, detector_rows.pop(), pl.col(GROUP), stats, PRIORITY)
                       if pack.detectors else None)
     detected = run_detectors(pack, detector_frame, previous is not None) if detector_frame is not None else None
     cfg = ScoringConfig.from_spec(pack.scoring)
@@ -212,6 +213,7 @@ def run_check(
 
     fails = [int(counts[f"{status_name(i)}_fail"][0] or 0) for i in range(len(plan.active))]
     findings, pairs = rule_findings(pack, plan, failing, fails, max_findings_per_rule)
+    del failing  # the findings hold what is needed of the failing rows
     if detected is not None and not detected.unit_findings.is_empty():
         assert detector_frame is not None
         unit, unit_pairs = detector_findings(pack, detected.unit_findings, detector_frame, max_findings_per_rule)
