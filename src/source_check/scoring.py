@@ -63,7 +63,6 @@ __all__ = [
     "fingerprint",
     "fingerprint_expr",
     "fingerprint_text_expr",
-    "hash_column",
     "priority_inputs",
     "priority_sinks",
     "score_groups",
@@ -185,17 +184,6 @@ def fingerprint_expr(identity: pl.Expr) -> pl.Expr:
 
 def _hashlib_column(texts: pl.Series) -> pl.Series:
     return pl.Series(texts.name, [None if t is None else fingerprint(t) for t in texts.to_list()], dtype=pl.String)
-
-
-def hash_column(texts: pl.Series) -> pl.Series:
-    """Fingerprints for a column of identities (null stays null): :func:`fingerprint_expr` on a Series.
-
-    Examples
-    --------
-    >>> hash_column(pl.Series(["labor-102|102-01|91310107MA1G00000Q|202412", None])).to_list()
-    ['28a4279a5e84fe19', None]
-    """
-    return pl.select(fingerprint_expr(pl.lit(texts, dtype=pl.String)).alias(texts.name)).to_series()
 
 
 _G = "__priority_group"

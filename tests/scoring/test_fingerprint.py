@@ -10,7 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from source_check import scoring
-from source_check.scoring import fingerprint, hash_column
+from source_check.scoring import fingerprint, fingerprint_expr
+
+
+def hash_column(texts: pl.Series) -> pl.Series:
+    return pl.select(fingerprint_expr(pl.lit(texts, dtype=pl.String)).alias(texts.name)).to_series()
 
 
 def test_the_native_digest_is_in_use_here() -> None:

@@ -25,6 +25,7 @@ from sqlglot import exp
 from ..expr.functions import FUNCTIONS, function_name
 from ..expr.polars_compile import POLARS_TYPES, PolarsCompiler, prev_name
 from ..expr.template import Template
+from ..io.values import null_if
 from ..pack.constraints import number_text
 from ..pack.model import Pack, Rule
 
@@ -45,14 +46,8 @@ def status_name(index: int) -> str:
 
 
 def _clean_text(x: pl.Expr, na_values: Iterable[str]) -> pl.Expr:
-    """Text stripped of surrounding blanks; empty and "not applicable" markers become null.
-
-    One ``is_in`` over the empty text and the markers (the streaming engine does not
-    share repeated subexpressions); not ``replace``, which polars does not stream and so
-    holds the whole column.
-    """
-    s = x.cast(pl.String).str.strip_chars()
-    return pl.when(s.is_in(["", *na_values])).then(None).otherwise(s)
+    """Text stripped of surrounding blanks; empty and "not applicable" markers become null."""
+    return null_if(x.cast(pl.String).str.strip_chars(), list(na_values))
 
 
 def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str, ...]) -> pl.Expr:

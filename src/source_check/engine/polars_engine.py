@@ -6,9 +6,9 @@ one failure (and the detector rows) — are collected together with the streamin
 so the source is scanned once for the rules (``pl.explain_all`` shows one scan under a
 shared cache). Before that, light passes read only a few columns: the small
 aggregates (units per group, what priorities need) and a hash of every value an
-``is_unique`` rule tests, to find the values repeated (:mod:`source_check.engine.staged`). Only
-failing rows are materialised; the long findings table is built from them rule by rule
-with vectorised expressions, never row by row.
+``is_unique`` rule tests, to find the values repeated (:mod:`source_check.engine.staged`).
+Only failing rows are materialised; the long findings table is built from them rule by
+rule with vectorised expressions, never row by row.
 """
 
 from __future__ import annotations

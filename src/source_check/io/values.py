@@ -92,7 +92,10 @@ _SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f", "'")
 
 
 def null_if(s: pl.Expr, values: Sequence[str]) -> pl.Expr:
-    return pl.when(s.is_in(["", *values])).then(None).otherwise(s)  # not replace: polars does not stream it
+    """``s`` with the empty text and ``values`` as null: one ``is_in`` (the streaming engine
+    does not share repeated subexpressions), not ``replace``, which polars does not stream
+    and so holds the whole column."""
+    return pl.when(s.is_in(["", *values])).then(None).otherwise(s)
 
 
 def _ascii_text(text: str) -> str:
