@@ -60,6 +60,7 @@ __all__ = [
     "SCORE_NOTES",
     "ScoringConfig",
     "explanation_ok_expr",
+    "finding_fingerprint_expr",
     "fingerprint",
     "fingerprint_expr",
     "fingerprint_text_expr",
@@ -180,6 +181,12 @@ def fingerprint_expr(identity: pl.Expr) -> pl.Expr:
         digest: pl.Expr = cast(Any, identity).chash.sha2_256()
         return digest.str.slice(0, 16)
     return identity.map_batches(_hashlib_column, return_dtype=pl.String)
+
+
+def finding_fingerprint_expr(pack: Pack, rule_id: pl.Expr, period: pl.Expr | None = None) -> pl.Expr:
+    """The fingerprint of each finding: :func:`fingerprint_expr` of its
+    :func:`fingerprint_text_expr` (pack, rule, key values, period)."""
+    return fingerprint_expr(fingerprint_text_expr(pack, rule_id, period))
 
 
 def _hashlib_column(texts: pl.Series) -> pl.Series:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from ..pack.model import Pack
-from ..scoring import ScoringConfig, explanation_ok_expr, fingerprint_expr, fingerprint_text_expr, score_groups
+from ..scoring import ScoringConfig, explanation_ok_expr, finding_fingerprint_expr, score_groups
 from .compile import PROVENANCE, PackPlan, status_name
 
 __all__ = [
@@ -88,7 +88,7 @@ def rule_findings(
             pl.col(ROW).cast(pl.Int64).alias("row"), *keys, group, pl.lit(rule.id, pl.String).alias("rule_id"),
             pl.lit(rule.level, pl.String).alias("level"), pl.lit(rule.dimension, pl.String).alias("dimension"),
         ]
-        finger = fingerprint_expr(fingerprint_text_expr(pack, pl.lit(rule.id), period)).alias("fingerprint")
+        finger = finding_fingerprint_expr(pack, pl.lit(rule.id), period).alias("fingerprint")
         imbalance = plan.imbalance(rule) if rule.balance is not None else pl.lit(None, dtype=pl.Float64)
         found.append((sub.head(cap) if cap is not None else sub).select(
             *head,
@@ -129,8 +129,8 @@ def detector_findings(
     det = unit_findings.join(lookup, on="row", how="left").with_columns(
         pl.col("fields").list.first().fill_null("").alias("fkey")
     ).with_columns(
-        fingerprint_expr(fingerprint_text_expr(pack, pl.concat_str([pl.col("rule_id"), pl.col("fkey")], separator=":"),
-                                               pl.col("__period"))).alias("fingerprint"),
+        finding_fingerprint_expr(pack, pl.concat_str([pl.col("rule_id"), pl.col("fkey")], separator=":"),
+                                 pl.col("__period")).alias("fingerprint"),
     ).drop("__period")
     pairs = det.select(
         pl.col("row").cast(pl.Int64), pl.col("group").cast(pl.String), "rule_id", "level", "dimension",
