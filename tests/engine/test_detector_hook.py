@@ -32,6 +32,20 @@ def test_shared_contact_findings_and_anomalies():
     assert result.anomalies.filter(pl.col("scope") == "unit")["unit"].to_list() == ["a", "b", "c"]
     row = result.rules.filter(pl.col("rule_id") == "D-contact").row(0, named=True)
     assert (row["kind"], row["items"], row["fails"], row["passes"]) == ("detector", 5, 3, 2)
+    # the anomaly's score travels with the finding
+    scores = result.anomalies.filter(pl.col("scope") == "unit").sort("row")["score"].to_list()
+    assert f.sort("row")["score"].to_list() == scores and all(s is not None for s in scores)
+    # the 街镇 counts describe consistent sets: anomalies are units_anomaly, not unexplained warnings
+    g = {r["group"]: r for r in result.groups.iter_rows(named=True)}
+    assert (g["x"]["units_warning"], g["x"]["units_unexplained"], g["x"]["units_anomaly"]) == (0, 0, 2)
+
+
+def test_an_anomaly_at_level_error_counts_and_weighs_as_an_error():
+    data = pl.DataFrame({"k": list("abcde"), "g": ["x", "x", "x", "y", "y"], "phone": ["1", "1", "1", "2", "3"]})
+    result = check(data, load_pack_text(PACK.replace("min_units: 3}", "min_units: 3, level: error}")))
+    x = result.groups.filter(pl.col("group") == "x").row(0, named=True)
+    assert (x["units_error"], x["score"]) == (3, 0.0)  # three of three units with an error
+    assert not result.ok
 
 
 @pytest.mark.parametrize(

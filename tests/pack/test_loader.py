@@ -66,6 +66,16 @@ ERRORS = [
      "6:", "R1", "没有闭合"),
     ("pack: t\nextends: [nope.yaml]\n", "2:", None, "不存在"),
     ("title: x\n", "1:", None, "缺少必需的键 'pack'"),
+    # scoring names what exists
+    ("pack: t\nfields: {y: {type: float}}\nscoring:\n  weights: {eror: 2}\n", "4:13", None, "是否想写 'error'"),
+    ("pack: t\nfields: {y: {type: float}}\nscoring:\n  weights: {warning: -1}\n", "4:", None, "不能为负数"),
+    ("pack: t\nfields: {y: {type: float}}\nscoring:\n  grades: {A: 120}\n", "4:", None, "0～100"),
+    ("pack: t\nfields: {revenue: {type: float}}\nscoring:\n  priority_fields: [revenu]\n", "4:", None,
+     "是否想写 'revenue'"),
+    ("pack: t\nfields: {y: {type: float}, s: {}}\nscoring:\n  priority_fields: [s]\n", "4:", None, "不是数值型"),
+    ("pack: t\nfields: {y: {type: float}}\nscoring:\n  priority_fields: [y]\n  auxiliary: emp\n", "5:", None,
+     "是未知字段"),
+    ("pack: t\nfields: {y: {type: float}}\nscoring:\n  strata: [industry]\n", "4:", None, "strata 引用了未知字段"),
     ("- a\n- b\n", "1:", None, "顶层必须是映射"),
 ]
 
@@ -82,6 +92,17 @@ def test_pack_errors_are_positioned(write_pack, text, where, rule_id, fragment):
     assert f"{issue.position.line}:{issue.position.column}".startswith(where), rendered
     if rule_id:
         assert issue.rule_id == rule_id
+
+
+def test_scoring_weights_and_grades_merge_over_extends(write_pack):
+    from source_check.scoring import ScoringConfig
+
+    write_pack("pack: base\nfields: {y: {type: float}}\nscoring: {weights: {warning: 0.5}, grades: {A: 95}}\n",
+               name="base.yaml")
+    child = load_pack(write_pack("pack: child\nextends: [base.yaml]\nscoring: {weights: {anomaly: 0.2}}\n"))
+    cfg = ScoringConfig.from_spec(child.scoring)
+    assert (cfg.weights["warning"], cfg.weights["anomaly"], cfg.weights["error"]) == (0.5, 0.2, 1.0)
+    assert cfg.grades == {"A": 95, "B": 80, "C": 60}
 
 
 def test_all_problems_are_reported_at_once(make_pack):

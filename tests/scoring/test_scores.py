@@ -105,6 +105,8 @@ def test_worked_example():
         (None, False),
         ("本年新增两家门店，营业收入随之增长约六成", True),
         ("12月集中确认了全年项目收入，属正常波动", True),
+        ("门店扩张,收入增长了", True),  # 10 characters, the comma counted
+        ("  门店扩张收入增长了  ", False),  # 9 once the surrounding spaces go
     ],
 )
 def test_explanation_quality(text, ok):
@@ -182,7 +184,10 @@ scoring: {scoring}
         # per stratum s: S1 {1, 1} → 1, S2 {2, 1} → 1.5
         ("{priority_fields: [y], auxiliary: x, strata: [s]}", False, [0.0, 0.0, 2 / 12, 5 / 10]),
         # ŷ = last period's value
-        ("{priority_fields: [y], auxiliary: x}", True, [1 / 12, 0.0, 0.0, 0.0]),  # no last value: 0
+        # a unit with no last value (a new unit) is predicted as without a previous period: median(y/x) · x
+        ("{priority_fields: [y], auxiliary: x}", True, [1 / 12, 0.0, 4 / 12, 0.0]),
+        # ... or, with no auxiliary, by the 街镇's median
+        ("{priority_fields: [y]}", True, [1 / 12, 0.0, 5 / 12, 0.0]),
     ],
 )
 def test_priority_is_the_largest_scaled_deviation(scoring, previous, expected):
@@ -196,3 +201,56 @@ def test_priority_is_the_largest_scaled_deviation(scoring, previous, expected):
     got = with_priority(pack, previous, rows, pl.col("g"), stats, "p")["p"].to_list()
     assert got == pytest.approx(expected[1:])
     assert with_priority(pack, previous, frame, pl.col("g"), stats, "p")["p"].to_list() == pytest.approx(expected)
+
+
+def test_priority_divides_by_the_group_total_not_the_sum_of_magnitudes():
+    """Profit can be negative: T̂ is the 街镇's total Σy (its absolute value), as the formula says."""
+    from source_check.scoring import priority_sinks, with_priority
+
+    pack = _priority_pack("{priority_fields: [y]}")
+    frame = pl.DataFrame({"g": ["A", "A", "A", "B"], "y": [1200.0, -800.0, 100.0, -50.0],
+                          "x": [1.0] * 4, "s": ["S"] * 4, "__prev__y": [200.0, -800.0, 100.0, -10.0]})
+    stats = pl.collect_all(priority_sinks(pack, True, frame.lazy(), pl.col("g")))
+    got = with_priority(pack, True, frame, pl.col("g"), stats, "p")["p"].to_list()
+    assert got == pytest.approx([1000 / 500, 0.0, 0.0, 40 / 50])
+
+
+@pytest.mark.parametrize(
+    ("spec", "grades"),
+    [
+        (None, {"A": 90, "B": 80, "C": 60}),
+        ({"A": 95}, {"A": 95, "B": 80, "C": 60}),  # a change to one default keeps the others
+        ({"优": 90, "良": 75}, {"优": 90, "良": 75}),  # a scale of one's own replaces them
+    ],
+)
+def test_grades_from_the_pack(spec, grades):
+    from source_check.pack.schema import ScoringSpec
+
+    cfg = ScoringConfig.from_spec(ScoringSpec(grades=spec) if spec else None)
+    assert cfg.grades == grades
+    out = score_groups(*frames(20, [(0, "error", "validity", False, "rule")] * 3, 0), cfg)  # 100·(1 − 1/20) = 95
+    assert out["grade"][0] == ("A" if "A" in grades else "优")
+
+
+def test_min_explanation_length_zero_is_kept():
+    from source_check.pack.schema import ScoringSpec
+
+    assert ScoringConfig.from_spec(ScoringSpec(min_explanation_length=0)).min_explanation_length == 0
+    assert ScoringConfig.from_spec(ScoringSpec()).min_explanation_length == 10
+
+
+def test_notes_carry_the_packs_numbers():
+    from source_check.pack.schema import ScoringSpec
+
+    notes = " ".join(ScoringConfig.from_spec(ScoringSpec(weights={"warning": 0.5, "group_anomaly": 3},
+                                                           grades={"A": 95})).notes())
+    assert "未说明的核实性问题 0.5" in notes and "每个异常指标 3 分" in notes and "A ≥ 95，B ≥ 80，C ≥ 60" in notes
+    default = " ".join(CFG.notes())
+    assert "强制性问题 1.0，未说明的核实性问题 0.4" in default and "A ≥ 90" in default
+
+
+def test_an_error_level_anomaly_weighs_as_an_error():
+    as_rule = score(10, [(0, "error", "plausibility", False, "rule")], 0)
+    as_detector = score(10, [(0, "error", "plausibility", False, "detector")], 0)
+    assert as_rule == as_detector == 90.0
+    assert score(10, [(0, "warning", "plausibility", False, "detector")], 0) == 97.0  # the anomaly weight 0.3

@@ -84,7 +84,7 @@ def run_detectors(pack: Pack, frame: pl.DataFrame, has_previous: bool) -> Detect
             "row", *keys, "group", pl.lit(spec.id).alias("rule_id"), pl.lit(level).alias("level"),
             pl.lit(kind.dimension).alias("dimension"), "message",
             pl.concat_list([pl.col("field")]).alias("fields"), "values",
-            pl.lit(None, dtype=pl.Float64).alias("imbalance"), *extra,
+            pl.lit(None, dtype=pl.Float64).alias("imbalance"), *extra, pl.col("score").cast(pl.Float64),
         ))
         anomalies.append(units.select(
             pl.lit(spec.id).alias("detector_id"), pl.lit(spec.kind).alias("kind"), pl.lit(level).alias("level"),

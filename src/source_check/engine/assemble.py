@@ -60,7 +60,7 @@ def empty_findings(pack: Pack, schema: pl.Schema, prov_cols: list[str]) -> pl.Da
     })
     for c in prov_cols:
         cols[c] = schema.get(c, pl.String)
-    cols.update({"fingerprint": pl.String, "priority": pl.Float64, "fkey": pl.String})
+    cols.update({"score": pl.Float64, "fingerprint": pl.String, "priority": pl.Float64, "fkey": pl.String})
     return pl.DataFrame(schema=cols)
 
 
@@ -173,8 +173,12 @@ def mark_explained(frame: pl.DataFrame, explanations: pl.DataFrame | None, cfg: 
 
 
 def order_findings(findings: pl.DataFrame, order: dict[str, int]) -> pl.DataFrame:
-    """Findings by level, then priority (highest first), row and rule order; working columns dropped."""
-    tail = ["explanation", "explained", "fingerprint", "priority"]
+    """Findings by level, then priority (highest first), row and rule order; working columns dropped.
+
+    ``score`` is a detector's score for its anomaly (null for a rule's finding)."""
+    if "score" not in findings.columns:
+        findings = findings.with_columns(pl.lit(None, dtype=pl.Float64).alias("score"))
+    tail = ["score", "explanation", "explained", "fingerprint", "priority"]
     head = [c for c in findings.columns if c not in (*tail, "fkey")]
     out = findings.sort(
         [
@@ -196,7 +200,8 @@ def group_summary(
         pl.col("row").filter(pl.col("level") == "error").n_unique().alias("units_error"),
         pl.col("row").filter((pl.col("level") == "warning") & (pl.col("source") == "rule")).n_unique()
         .alias("units_warning"),
-        pl.col("row").filter((pl.col("level") == "warning") & ~pl.col("explained")).n_unique()
+        pl.col("row").filter((pl.col("level") == "warning") & (pl.col("source") == "rule") & ~pl.col("explained"))
+        .n_unique()
         .alias("units_unexplained"),
         pl.col("row").filter(pl.col("source") == "detector").n_unique().alias("units_anomaly"),
         pl.len().alias("findings"),

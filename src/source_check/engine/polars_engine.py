@@ -23,7 +23,7 @@ from ..errors import InputError, SourceCheckError
 from ..expr.polars_compile import prev_name
 from ..pack.model import Pack
 from ..result import CheckResult, SkippedRule
-from ..scoring import SCORE_NOTES, ScoringConfig, priority_inputs, priority_sinks, with_priority
+from ..scoring import ScoringConfig, priority_inputs, priority_sinks, with_priority
 from .assemble import (
     detector_findings,
     group_expr,
@@ -217,8 +217,8 @@ def run_check(
     if detected is not None and not detected.unit_findings.is_empty():
         assert detector_frame is not None
         unit, unit_pairs = detector_findings(pack, detected.unit_findings, detector_frame, max_findings_per_rule)
-        findings = pl.concat([findings, unit.select([c for c in findings.columns if c in unit.columns])],
-                             how="diagonal_relaxed")
+        wanted = [c for c in (*findings.columns, "score") if c in unit.columns]
+        findings = pl.concat([findings, unit.select(list(dict.fromkeys(wanted)))], how="diagonal_relaxed")
         pairs = pl.concat([pairs, unit_pairs], how="vertical")
     findings = order_findings(mark_explained(findings, explanations, cfg), order)
     pairs = mark_explained(pairs, explanations, cfg)
@@ -232,5 +232,6 @@ def run_check(
         pack_id=pack.id, pack_title=pack.title, pack_version=pack.version, pack_sha256=pack.sha256,
         key=list(pack.key), findings=findings, rules=rules, groups=groups, skipped=skipped, rows=n_rows,
         anomalies=detected.anomalies if detected is not None else None,
-        meta={"score_notes": list(SCORE_NOTES), "labels": {k: pack.label(k) for k in pack.fields}},
+        meta={"score_notes": cfg.notes(), "min_explanation_length": cfg.min_explanation_length,
+              "labels": {k: pack.label(k) for k in pack.fields}},
     )

@@ -311,7 +311,9 @@ def _collect(
         merged.locs[pos] = (f.doc, ("detectors", i))
         merged.detectors[det.id] = (det, pos)
     if spec.scoring is not None:
-        merged.scoring.update(spec.scoring.model_dump(exclude_unset=True))
+        for name, value in spec.scoring.model_dump(exclude_unset=True).items():
+            inherited = merged.scoring.get(name)  # weights and grades: a child changes the entries it names
+            merged.scoring[name] = {**inherited, **value} if isinstance(value, dict) and inherited else value
     merged.disable.update(spec.disable)
 
 
@@ -557,6 +559,46 @@ def _detector_issues(merged: _Merged, issues: list[Issue], rule_ids: set[str]) -
                 issues.append(Issue(f"检测器引用了未知字段 '{name}'", pos, did, _suggest(name, merged.fields)))
 
 
+def _scoring_issues(merged: _Merged, issues: list[Issue]) -> None:
+    """Names in ``scoring`` that do not exist (fields, weight kinds) and impossible numbers."""
+    from ..scoring import DEFAULT_WEIGHTS
+
+    numeric = {k for k, (fspec, _) in merged.fields.items() if fspec.type in ("int", "float")}
+    for f in merged.files:
+        sc = f.spec.scoring
+        if sc is None:
+            continue
+
+        def at(*path: str | int, key: bool = False, doc: YamlDoc = f.doc) -> Position:
+            return doc.position(("scoring", *path), key=key)
+
+        for name, w in sc.weights.items():
+            if name not in DEFAULT_WEIGHTS:
+                issues.append(Issue(f"scoring.weights 没有 '{name}'（可用：{', '.join(DEFAULT_WEIGHTS)}）",
+                                    at("weights", name, key=True), hint=_suggest(name, DEFAULT_WEIGHTS)))
+            elif w < 0:
+                issues.append(Issue(f"scoring.weights.{name} 不能为负数", at("weights", name)))
+        for name, t in sc.grades.items():
+            if not 0 <= t <= 100:
+                issues.append(Issue(f"scoring.grades.{name} 应在 0～100 之间", at("grades", name)))
+        for i, fid in enumerate(sc.priority_fields):
+            if fid not in merged.fields:
+                issues.append(Issue(f"scoring.priority_fields 引用了未知字段 '{fid}'", at("priority_fields", i),
+                                    hint=_suggest(fid, merged.fields)))
+            elif fid not in numeric:
+                issues.append(Issue(f"scoring.priority_fields 的字段 '{fid}' 不是数值型", at("priority_fields", i)))
+        if sc.auxiliary is not None and sc.auxiliary not in numeric:
+            what = "不是数值型字段" if sc.auxiliary in merged.fields else "是未知字段"
+            issues.append(Issue(f"scoring.auxiliary '{sc.auxiliary}' {what}", at("auxiliary"),
+                                hint=_suggest(sc.auxiliary, merged.fields)))
+        for i, fid in enumerate(sc.strata):
+            if fid not in merged.fields:
+                issues.append(Issue(f"scoring.strata 引用了未知字段 '{fid}'", at("strata", i),
+                                    hint=_suggest(fid, merged.fields)))
+        if sc.min_explanation_length is not None and sc.min_explanation_length < 0:
+            issues.append(Issue("scoring.min_explanation_length 不能为负数", at("min_explanation_length")))
+
+
 def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTest]:
     out: list[PackTest] = []
     for i, t in enumerate(f.spec.tests):
@@ -634,6 +676,7 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
     _field_issues(merged, issues)
     _structure_issues(merged, issues)
     _detector_issues(merged, issues, {*generated_ids, *merged.rules, *merged.history})
+    _scoring_issues(merged, issues)
     tests = _tests(top, issues, merged.fields)
     spec = merged.spec
     digest = hashlib.sha256()

@@ -26,7 +26,7 @@ from ..result import CheckResult
 __all__ = ["RESULT_SCHEMA_ID", "dumps", "result_to_dict", "write_json"]
 
 RESULT_SCHEMA_ID = "source-check/result/v1"
-_FINDING_EXTRA = ("fingerprint", "priority", "explained", "explanation", "dimension", "imbalance", "row")
+_FINDING_EXTRA = ("fingerprint", "priority", "explained", "explanation", "dimension", "imbalance", "score", "row")
 
 
 def _clean(value: Any) -> Any:

@@ -26,7 +26,7 @@ __all__ = ["FINDING_HEADERS", "SHEETS", "write_split_by_group", "write_xlsx"]
 SHEETS = ("概览", "街镇评分", "问题清单", "规则统计", "统计异常")
 FINDING_HEADERS = (
     "街镇", "街镇名称", "统一社会信用代码", "单位名称", "规则编号", "规则名称", "级别", "维度",
-    "问题说明", "涉及数值", "优先级", "来源文件", "工作表", "Excel行号", "指纹", "说明",
+    "问题说明", "涉及数值", "异常分值", "优先级", "来源文件", "工作表", "Excel行号", "指纹", "说明",
 )
 _LEVEL_COLOURS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 _GROUP_HEADERS = {
@@ -147,6 +147,7 @@ def _finding_rows(result: CheckResult, findings: pl.DataFrame) -> list[list[Any]
             f["group"], names.get(str(f["group"]), ""), f.get(key) if key else "", f.get("name") or "",
             f["rule_id"], titles.get(f["rule_id"], f["rule_id"]), LEVEL_ZH.get(f["level"], f["level"]),
             DIMENSION_ZH.get(f["dimension"], f["dimension"]), f["message"], _value_text(f["values"], labels),
+            round(f["score"], 4) if f.get("score") is not None else None,
             round(f["priority"], 6) if f.get("priority") is not None else None,
             f.get("source_file") or "", f.get("source_sheet") or "", f.get("source_row"),
             f.get("fingerprint") or "", f.get("explanation") or None,
@@ -167,10 +168,12 @@ def _findings(wb: Workbook, fmt: _Formats, result: CheckResult, findings: pl.Dat
     for r in range(1, len(rows) + 1):
         if rows[r - 1][note_col] is None:
             ws.write_blank(r, note_col, None, fmt.fill)
+    least = int(result.meta.get("min_explanation_length", 10))
     ws.data_validation(1, note_col, max(len(rows), 1), note_col, {
-        "validate": "length", "criteria": ">=", "value": 10, "error_type": "warning",
-        "input_title": "填写说明", "input_message": "核实性问题须说明真实情况（不少于10个字，不能只写“核实无误”）",
-        "error_title": "说明过短", "error_message": "说明应不少于10个字，并写明原因。"})
+        "validate": "length", "criteria": ">=", "value": least, "error_type": "warning",
+        "input_title": "填写说明",
+        "input_message": f"核实性问题须说明真实情况（不少于{least}个字，不能只写“核实无误”）",
+        "error_title": "说明过短", "error_message": f"说明应不少于{least}个字，并写明原因。"})
 
 
 def _rules(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
