@@ -117,6 +117,9 @@ def test_a_side_without_spread_borrows_the_other(rise, flagged):
     # a 1 % rise (E = 0.01·√101 = 0.1005) is inside, 3 % (0.3045) is not
     assert out.units["row"].to_list() == flagged
     assert all(math.isfinite(s) for s in out.units["score"])
+    # as METHODS.md writes it (borrow: false): d_Q3 = 0, so every rise above E_med = 0 is an outlier
+    literal = run("hb", PACK, df, has_previous=True, fields=["rev"], borrow=False)
+    assert literal.units["row"].to_list() == [8, 10, 11]
 
 
 def test_end_to_end_needs_previous():

@@ -16,8 +16,10 @@ when over a quarter of a stratum sits exactly at the median ratio (e.g. unchange
 headcounts) one of ``d_Q1``, ``d_Q3`` is 0 and that side borrows the other side's
 distance — otherwise every unit on that side would be an outlier (univOutl) or none
 could be. A stratum where both are 0 (e.g. all quartiles of ``E`` equal 0, where
-univOutl stops) is not tested. ``values`` report the distances used. The score is the
-distance from ``E_med`` in units of ``d_Q1`` / ``d_Q3`` (flagged when above ``C``). Needs
+univOutl stops) is not tested. ``borrow: false`` applies the formula as written instead
+(METHODS.md; univOutl): a side with ``d = 0`` flags every unit beyond ``E_med`` on it.
+``values`` report the distances used. The score is the distance from ``E_med`` in units
+of ``d_Q1`` / ``d_Q3`` (flagged when above ``C``; null where that distance is 0). Needs
 previous data.
 
 Parameters (YAML)
@@ -28,6 +30,7 @@ U : 0.5 (importance of size, 0…1)
 A : 0.05 (guards against tiny quartile distances)
 C : 4 (width of the bounds; 7 and up to ~20 are used in practice)
 min_n : 10 (least usable records in a stratum)
+borrow : true (a side whose quartile distance is 0 uses the other side's; false: as written)
 
 Examples
 --------
@@ -64,6 +67,7 @@ class HBParams(DetectorParams):
     A: float = Field(default=0.05, ge=0, description="防止四分位距过小的系数 A")
     C: float = Field(default=4.0, gt=0, description="界限宽度 C")
     min_n: int = Field(default=10, ge=4, description="每层至少多少个有效单位才检验")
+    borrow: bool = Field(default=True, description="一侧四分位距为 0 时借用另一侧（false：严格按公式）")
 
     _by = field_validator("by", mode="before")(coerce_by)
 
@@ -103,7 +107,7 @@ def _scores(ctx: DetectorContext, params: HBParams, name: str) -> pl.DataFrame:
     r, r_med = pl.col("ratio"), pl.col("median_ratio")
     e_med, e_q1, e_q3 = pl.col("E_median"), pl.col("E_q1"), pl.col("E_q3")
     a = params.A
-    return (
+    scored = (
         frame.select(pl.col(ROW).cast(pl.Int64).alias("row"), x.alias("x"), p.alias("prev"),
                      stratum_expr(params.by).alias("stratum"), *by_columns(params.by))
         .filter((pl.col("x") > 0) & (pl.col("prev") > 0) & s.is_not_null())
@@ -122,23 +126,28 @@ def _scores(ctx: DetectorContext, params: HBParams, name: str) -> pl.DataFrame:
             pl.max_horizontal(e_med - e_q1, (a * e_med).abs()).alias("d_q1"),
             pl.max_horizontal(e_q3 - e_med, (a * e_med).abs()).alias("d_q3"),
         )
-        .with_columns(  # a side without spread borrows the other side's distance
+    )
+    if params.borrow:  # a side without spread borrows the other side's distance
+        scored = scored.with_columns(
             pl.when(pl.col("d_q1") > 0).then(pl.col("d_q1")).otherwise(pl.col("d_q3")).alias("d_q1"),
             pl.when(pl.col("d_q3") > 0).then(pl.col("d_q3")).otherwise(pl.col("d_q1")).alias("d_q3"),
         )
-        .with_columns(
-            (e_med - params.C * pl.col("d_q1")).alias("lower"),
-            (e_med + params.C * pl.col("d_q3")).alias("upper"),
-            ((pl.col("n") >= params.min_n) & (pl.col("d_q1") > 0)).alias("__tested"),
-        )
+        tested = (pl.col("n") >= params.min_n) & (pl.col("d_q1") > 0)
+    else:  # the formula as written: a side with d = 0 flags every unit beyond E_med on it
+        tested = pl.col("n") >= params.min_n
+    return scored.with_columns(
+        (e_med - params.C * pl.col("d_q1")).alias("lower"),
+        (e_med + params.C * pl.col("d_q3")).alias("upper"),
+        tested.alias("__tested"),
     )
 
 
 def _shape(ctx: DetectorContext, params: HBParams, name: str, flagged: pl.DataFrame) -> pl.DataFrame:
     label = ctx.pack.label(name)
     high = pl.col("E") > pl.col("upper")
-    score = pl.when(high).then((pl.col("E") - pl.col("E_median")) / pl.col("d_q3")).otherwise(
-        (pl.col("E_median") - pl.col("E")) / pl.col("d_q1"))
+    d = pl.when(high).then(pl.col("d_q3")).otherwise(pl.col("d_q1"))
+    # in units of the side's quartile distance (null where it is 0, with ``borrow: false``)
+    score = pl.when(d > 0).then((pl.col("E") - pl.col("E_median")).abs() / d)
     return flagged.with_columns(stratum_text(params.by, ctx.pack, BY).alias("__stext")).select(
         "row",
         pl.lit(name).alias("field"),
