@@ -59,6 +59,72 @@ def test_exact_benford_frequencies_conform():
         assert r["class"] == CLASSES["close"] == "接近符合（close）"
 
 
+FIRST_COUNTS = {d: round(1000 * math.log10(1 + 1 / d)) for d in range(1, 10)}   # 301, 176, 125, … (1000 in all)
+
+
+def _first_digit_values(counts: dict[int, int]) -> list[float]:
+    """``count`` values with first digit ``d``: d, 10d, 100d, 1000d, d, … — a quarter of them single-digit."""
+    return [d * 10.0 ** (i % 4) for d, c in counts.items() for i in range(c)]
+
+
+def test_first_digit_reads_every_positive_value():
+    # audit reproduction (benf.py): exact Benford first digits over 1000 values, single-digit values included;
+    # a default min_value of 10 read only 746 of them (MAD 0.000335 instead of ≈ 0.0001)
+    x = [*_first_digit_values(FIRST_COUNTS), 0.0, -3.0]           # zero and negatives are not read
+    out = run("benford", PACK, _df({"a": x}), fields=["rev"], per="all", min_n=100)
+    rows = {r["statistic"]: r for r in out.groups.iter_rows(named=True)}
+    first, two = rows["mad_first_digit"], rows["mad_first_two_digits"]
+    mad = sum(abs(FIRST_COUNTS[d] / 1000 - math.log10(1 + 1 / d)) for d in range(1, 10)) / 9
+    assert (first["n"], first["class"]) == (1000, CLASSES["close"])
+    assert first["value"] == pytest.approx(mad, abs=1e-15) and mad < 0.00011
+    assert first["message"].startswith("全部街镇的营业收入首位数字：N=1000，")
+    assert json.loads(first["values"])["min_value"] is None
+    # the first-two-digit test reads values ≥ 10 only: d has no second digit
+    n_two = sum(c - (c + 3) // 4 for c in FIRST_COUNTS.values())
+    assert two["n"] == n_two == 746
+    assert two["message"].startswith(f"全部街镇的营业收入前两位数字（不小于 10 的值）：N={n_two}，")
+    assert json.loads(two["values"])["min_value"] == 10
+    # values below 1 have a first digit too
+    small = run("benford", PACK, _df({"a": [v / 1000 for v in x]}), fields=["rev"], per="all", tests=["first"],
+                min_n=100)
+    assert small.groups.select("n", "value").row(0) == (1000, pytest.approx(mad, abs=1e-15))
+
+
+def test_min_value_when_given_applies_to_every_test():
+    x = _first_digit_values(FIRST_COUNTS)
+    out = run("benford", PACK, _df({"a": x}), fields=["rev"], per="all", min_n=100, min_value=10,
+              tests=["first", "first_two", "second"])
+    assert out.groups["n"].to_list() == [746, 746, 746]
+    assert all("（不小于 10 的值）" in m for m in out.groups["message"])
+    hundred = run("benford", PACK, _df({"a": x}), fields=["rev"], per="all", min_n=100, min_value=100.0)
+    n = sum(c - (c + 3) // 4 - (c + 2) // 4 for c in FIRST_COUNTS.values())
+    assert hundred.groups["n"].to_list() == [n, n] and "（不小于 100 的值）" in hundred.groups["message"][0]
+
+
+def test_per_digit_z_as_in_methods_can_be_negative():
+    # METHODS: z = (|p_o − p_e| − 1/(2N)) / sqrt(p_e (1 − p_e) / N), no clipping at 0. Exact Benford counts
+    # (N = 1000) differ from p_e by less than 1/(2N) = 0.0005 for every digit: every z is slightly negative.
+    out = run("benford", PACK, _df({"a": _first_digit_values(FIRST_COUNTS)}), fields=["rev"], per="all",
+              tests=["first"], min_n=100)
+    digits = json.loads(out.groups["values"][0])["digits"]
+    n = 1000
+    for d in digits:
+        p_e = math.log10(1 + 1 / d["digit"])
+        z = (abs(FIRST_COUNTS[d["digit"]] / n - p_e) - 1 / (2 * n)) / math.sqrt(p_e * (1 - p_e) / n)
+        assert d["z"] == pytest.approx(round(z, 4), abs=1e-12)
+        assert z < 0
+    assert [d["z"] for d in digits][:3] == [-0.0324, -0.0339, -0.042]   # the audit's figures
+    assert json.loads(out.groups["values"][0])["z_max"] == max(d["z"] for d in digits)
+    # a larger difference: digit 1 with 331 instead of 301 of 1030 values, by hand
+    counts = dict(FIRST_COUNTS) | {1: 331}
+    out = run("benford", PACK, _df({"a": _first_digit_values(counts)}), fields=["rev"], per="all",
+              tests=["first"], min_n=100)
+    one = json.loads(out.groups["values"][0])["digits"][0]
+    p1 = math.log10(2)
+    z1 = (abs(331 / 1030 - p1) - 1 / 2060) / math.sqrt(p1 * (1 - p1) / 1030)
+    assert one["z"] == pytest.approx(round(z1, 4), abs=1e-12) and round(z1, 2) == 1.39
+
+
 def test_uniform_digits_do_not_conform():
     out = run("benford", PACK, _df({"a": _values(UNIFORM_COUNTS)}), fields=["rev"], per="all")
     n = 900
@@ -126,6 +192,9 @@ def test_digits_of_awkward_numbers():
     xs = [10.0, 99.99, 1000.0, 1e15, 0.3, 29.9999, 29.99999999999, 123456789.0, 9.99999999999e5]
     got = pl.DataFrame({"x": xs}).select(first_two_digits(pl.col("x"))).to_series().to_list()
     assert got == [10, 99, 10, 10, 30, 29, 30, 12, 10]
+    # every positive value is read now: subnormal numbers (10^(e − 1) underflows) and the largest double too
+    tiny = pl.DataFrame({"x": [5e-324, 2.5e-310, 1.7976931348623157e308, 7.0, 0.05]})
+    assert tiny.select(first_two_digits(pl.col("x"))).to_series().to_list() == [49, 25, 17, 70, 50]
 
 
 def test_end_to_end_group_level_only():
