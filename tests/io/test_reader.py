@@ -124,10 +124,7 @@ def test_float_credit_codes_from_pandas_are_named(tmp_path, labor):
     frame.write_parquet(path)
     result = check(path, labor)
     (message,) = result.findings["message"].to_list()
-    assert message == (
-        "统一社会信用代码“913101070000000000”不是有效的统一社会信用代码（GB 32100-2015，含校验位）；"
-        "疑似被Excel当作数字保存，第15位之后的数字已变成0，请将该列设为文本格式后重新填写"
-    )
+    assert message == "统一社会信用代码“9.1310107E+17”疑似被Excel科学计数法损坏，请将该列设为文本格式后重新填写"
 
 
 def test_frames_pass_straight_through(labor):

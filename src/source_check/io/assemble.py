@@ -22,7 +22,17 @@ from .headers import FieldMatcher, closest_headers
 from .log import ReadEvent
 from .source import Options, RawTable, Utf8Broken
 from .text import ROW
-from .values import blank_cell, clean_code, clean_date, clean_number, clean_text, na_both, null_if, skip_reason
+from .values import (
+    blank_cell,
+    clean_code,
+    clean_date,
+    clean_number,
+    clean_text,
+    na_both,
+    null_if,
+    number_text,
+    skip_reason,
+)
 
 __all__ = ["PROVENANCE", "ColumnMap", "assemble", "describe_columns"]
 
@@ -60,8 +70,7 @@ def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: boo
         if spec.type != "str":
             return x  # already typed (parquet, Arrow)
         if dtype.is_float():
-            return pl.when(x == x.round(0)).then(x.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
-                x.cast(pl.String))
+            return number_text(x)  # 16 or more digits: scientific notation, named as Excel damage
         return x.cast(pl.String)
     if not dirty:
         return null_if(x.cast(pl.String), na_both(na))

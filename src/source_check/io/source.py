@@ -133,7 +133,8 @@ def from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: O
         events.append(ReadEvent(file, "sheet", f"工作表“{other}”也有对应的表头（{other_layout.score} 个字段），未读取；"
                                 f"如需核查请用 --sheet 指定", sheet=name, level="warning"))
     numeric = [letters[c] for c, f in layout.fields.items() if pack.fields[f].type in ("int", "float")]
-    grid = book.load(name, numeric=numeric)
+    codes = [letters[c] for c, f in layout.fields.items() if pack.fields[f].type == "str"]
+    grid = book.load(name, numeric=numeric, codes=codes)
     if grid.errors:
         cells = [f"{col}{row} {_excel_error(detail)}" for row, col, detail in grid.errors[:20]]
         more = f"等 {len(grid.errors)} 个" if len(grid.errors) > 20 else ""

@@ -45,6 +45,7 @@ __all__ = [
     "clean_text",
     "na_both",
     "null_if",
+    "number_text",
     "skip_reason",
 ]
 
@@ -125,9 +126,49 @@ def clean_number(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
     return null_if(_ascii(x, _SEPARATORS), na_both(na_values))
 
 
+#: The smallest number with more digits than Excel keeps (15 significant digits): a code
+#: stored as such a number has lost its tail.
+EXCEL_DIGITS_LIMIT = 1e15
+
+
+def number_text(x: pl.Expr) -> pl.Expr:
+    """The text of a number that landed in a text or code field (a number cell, a float column).
+
+    An integer below 10^15 is its digits (a 街镇 code ``310107005`` stored as a number is
+    intact); a number of 16 or more digits has lost digits (Excel keeps 15 significant
+    digits, a double about 16) and is written in scientific notation with the 15 digits
+    Excel kept (``9.13101070000001E+17``), so that the ``<field>.excel_damaged`` rule
+    names it; other numbers are their shortest decimal text.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [9.13101e17, 9.13101063015123e17, 310107005.0, 1.5, 1e15, None]})
+    >>> df.select(number_text(pl.col("x"))).to_series().to_list()
+    ['9.13101E+17', '9.13101063015123E+17', '310107005', '1.5', '1E+15', None]
+    """
+    x = x.cast(pl.Float64)
+    exp = x.abs().log10().floor()
+    mantissa = (x / pl.lit(10.0).pow(exp)).round(14)
+    carry = mantissa.abs() >= 10  # 9.99999999999999995 rounds up to 10
+    mantissa = pl.when(carry).then(mantissa / 10).otherwise(mantissa).round(14)
+    exp = pl.when(carry).then(exp + 1).otherwise(exp).cast(pl.Int64)
+    sci = pl.concat_str(mantissa.cast(pl.String).str.replace(r"\.0$", ""), pl.lit("E+"),
+                        exp.cast(pl.String).str.zfill(2))
+    return (
+        pl.when(x.abs() >= EXCEL_DIGITS_LIMIT).then(sci)
+        .when(x == x.round(0)).then(x.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(x.cast(pl.String))
+    )
+
+
 def clean_code(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
-    """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``."""
-    return null_if(_ascii(x).str.strip_chars(_STRIP).str.replace(r"\.0+$", ""), na_both(na_values))
+    """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``; a
+    program's float of 16 or more digits (``913101070000001024.0``) → scientific notation
+    (see :func:`number_text`)."""
+    s = _ascii(x).str.strip_chars(_STRIP)
+    long_float = s.str.contains(r"^[-+]?[0-9]{16,}\.0+$")
+    s = pl.when(long_float).then(number_text(s.cast(pl.Float64, strict=False))).otherwise(s.str.replace(r"\.0+$", ""))
+    return null_if(s, na_both(na_values))
 
 
 def clean_date(x: pl.Expr, na_values: Sequence[str], *, excel: bool = False) -> pl.Expr:
