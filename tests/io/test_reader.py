@@ -192,3 +192,14 @@ def test_clean_columns_skip_the_clean_up_and_dirty_ones_get_it(tmp_path, labor):
         ("91310107MA1G0000Q", "310107005", "1234", "4"),
         (None, "310107005", None, None),
     ]
+
+
+def test_codes_as_column_headers_are_checked(csv_file, labor):
+    path = csv_file([["统一社会信用代码", "街镇代码", "01", "02", "08", "12"],
+                     ["91310107MA1G00000Q", "310107005", "10", "20", "10", "300"]])
+    result = check(path, labor)
+    assert "102-01" in result.findings["rule_id"].to_list()
+    with read_submission(path, labor) as sub:
+        assert [(c.column, c.field) for c in sub.columns] == [
+            ("A", "credit_code"), ("B", "town_code"), ("C", "emp_end"), ("D", "emp_female"), ("E", "emp_avg"),
+            ("F", "wages")]
