@@ -30,7 +30,7 @@ from .values import (
     clean_text,
     na_both,
     null_if,
-    number_text,
+    number_as_code,
     skip_reason,
 )
 
@@ -70,7 +70,7 @@ def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: boo
         if spec.type != "str":
             return x  # already typed (parquet, Arrow)
         if dtype.is_float():
-            return number_text(x)  # 16 or more digits: scientific notation, named as Excel damage
+            return number_as_code(x)  # 16 or more digits: scientific notation, named as Excel damage
         return x.cast(pl.String)
     if not dirty:
         return null_if(x.cast(pl.String), na_both(na))

@@ -40,7 +40,7 @@ import polars as pl
 from ..errors import InputError, Position
 from .headers import HEAD_ROWS
 from .log import column_letter
-from .values import EXCEL_DIGITS_LIMIT, number_text
+from .values import EXCEL_DIGITS_LIMIT, number_as_code
 
 __all__ = ["ExcelGrid", "Workbook"]
 
@@ -126,7 +126,7 @@ class Workbook:
         TRUE/FALSE cell there reads ``TRUE``/``FALSE`` (not 1/0), so the field's type rule
         names it. In ``codes`` (text and code fields) a number cell of 16 or more digits,
         which Excel has already cut to 15 significant digits, reads in scientific notation
-        (``9.13101E+17``, see :func:`~.values.number_text`); a shorter integer is its digits.
+        (``9.13101E+17``, see :func:`~.values.number_as_code`); a shorter integer is its digits.
         Number cells are told from text cells by reading the columns once more as floats
         and as booleans (calamine makes any number a boolean, and no text).
         """
@@ -161,7 +161,7 @@ class Workbook:
                         pl.coalesce(_number_text(value), text))
                 else:
                     is_long_number = flags[c].is_not_null() & ~is_bool & (value.abs() >= EXCEL_DIGITS_LIMIT)
-                    expr = pl.when(is_long_number).then(number_text(pl.lit(value))).otherwise(text)
+                    expr = pl.when(is_long_number).then(number_as_code(pl.lit(value))).otherwise(text)
                 exprs.append(expr.alias(c))
             frame = frame.with_columns(exprs)
         return ExcelGrid(frame, letters, errors)
