@@ -41,7 +41,7 @@ from ..errors import InputError, Position
 from ..pack.model import Pack
 from ..result import InputInfo
 from .assemble import PROVENANCE, ColumnMap, assemble, describe_columns
-from .encoding import TextEncoding
+from .encoding import TextEncoding, head_is_ascii, transcode
 from .headers import FieldMatcher
 from .log import ReadEvent
 from .sniff import sniff
@@ -218,10 +218,14 @@ def _read_file(
     try:
         frame, rows_read, skipped, columns, events = assemble(raw, path, pack, opts, notes)
     except Utf8Broken:
-        if opts.encoding:
-            raise InputError(f"文件中有不能按指定编码 {opts.encoding} 解码的内容 (does not decode as {opts.encoding})",
+        # the start decoded as UTF-8 (or the caller said so) but a later byte does not: the
+        # start is evidence of UTF-8 unless it was plain ASCII, so name the bad bytes
+        if opts.encoding or not head_is_ascii(path):
+            name = opts.encoding or "utf-8"
+            transcode(path, TextEncoding(name, ""), None)  # raises InputError naming the line and byte
+            raise InputError(f"文件中有不能按编码 {name} 解码的内容 (does not decode as {name})",
                              Position(file)) from None
-        gb = TextEncoding("gb18030", "文件开头是 UTF-8，但后文不是，改按 GB18030 读取")
+        gb = TextEncoding("gb18030", "文件开头只有 ASCII 字符，后文不是 UTF-8，改按 GB18030 读取")
         raw = from_text(path, matcher, pack, opts, temp.path, source=TextSource.open(path, None, temp.path, force=gb))
         frame, rows_read, skipped, columns, events = assemble(raw, path, pack, opts, notes)
     info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events))
