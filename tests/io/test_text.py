@@ -103,8 +103,20 @@ def test_a_row_wider_than_the_start_is_an_input_error(tmp_path, labor, monkeypat
     lines = ["统一社会信用代码,街镇代码"] + ["91310107MA1G00000Q,310107005"] * 10 + ["91310107MA1G00000Q,310107005,x,y"]
     path = tmp_path / "wide.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="字段数多于文件开头各行"):
+    with pytest.raises(InputError) as err:
         read_submission(path, labor)
+    assert err.value.message.startswith("第 12 行有 4 个字段，多于表头所在的文件开头各行的 2 个，从 C 列起多出")
+    assert err.value.position is not None and err.value.position.line == 12
+
+
+def test_an_unclosed_quote_names_its_line_and_column(tmp_path, labor):
+    path = tmp_path / "quote.csv"
+    path.write_text('统一社会信用代码,街镇代码,单位详细名称\n91310107MA1G00001U,310107005,"乙\n丙",1\n'
+                    '91310107MA1G00000Q,310107005,"上海甲公司\n91310107MA1G00001U,310107005,乙\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_submission(path, labor)
+    assert err.value.message.startswith("第 4 行（第 3 条记录） C 列的引号没有配对")
+    assert err.value.position is not None and err.value.position.line == 4
 
 
 def test_text_saved_as_xls_is_read_as_text(tmp_path, labor):

@@ -216,10 +216,16 @@ def assemble(
         text = str(exc)
         if "utf-8" in text.lower() or "utf8" in text.lower():
             raise Utf8Broken from None
-        if "more fields" in text:
-            raise InputError("有的行字段数多于文件开头各行（可能有未加引号的逗号），无法按列读取 "
-                             "(a row has more fields than the rows at the start of the file)", Position(file)) from None
-        raise InputError(f"读取失败 (cannot read)：{text.splitlines()[0]}", Position(file)) from None
+        if raw.text is not None:
+            where, line = raw.text.locate_error(text)
+            if line:
+                raise InputError(f"{where} (a record cannot be split into the columns of the header)",
+                                 Position(file, line)) from None
+            if "more fields" in text:
+                where = "有的行字段数多于文件开头各行（可能有未加引号的逗号），无法按列读取"
+            raise InputError(f"读取失败 (cannot read)：{where}", Position(file)) from None
+        raise InputError(f"读取失败 (cannot read)：{text.splitlines()[0] if text else type(exc).__name__}",
+                         Position(file)) from None
 
     taken = set(pack.fields) | set(PROVENANCE)
     exprs: list[pl.Expr] = []

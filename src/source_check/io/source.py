@@ -75,6 +75,7 @@ class RawTable:
     sheet: str | None = None
     excel: bool = False
     events: list[ReadEvent] = field(default_factory=list)
+    text: TextSource | None = None  # the text file scanned, to locate a record polars cannot read
 
 
 class Utf8Broken(Exception):
@@ -214,6 +215,7 @@ def from_text(
     raw = _raw_from_layout(src.scan(), src.letters, src.head, layout, file, None)
     raw.events[:0] = events
     raw.frame = raw.frame.with_columns(pl.col(ROW).cast(pl.Int64))
+    raw.text = src
     return raw
 
 
