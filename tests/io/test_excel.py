@@ -77,10 +77,13 @@ def test_sheet_option_by_name_or_position(xlsx, labor, sheet):
     assert df["source_sheet"].to_list() == ["旧表"]
 
 
-def test_header_without_data_and_a_hidden_sheet_are_warned_about(xlsx, labor):
+def test_header_without_data_and_a_hidden_sheet_are_warned_about(xlsx, csv_file, labor):
     path = xlsx({"封面": {"rows": [["说明"]]}, "H": {"rows": [["统一社会信用代码", "街镇代码"]], "hidden": True}})
-    with read_submission(path, labor) as sub:
-        assert sub.frame.collect().height == 0
+    with pytest.raises(InputError, match="没有数据行"):  # alone, a file without data is an input error
+        read_submission(path, labor)
+    other = csv_file([["统一社会信用代码", "街镇代码"], ["91310107MA1G00000Q", "310107005"]])
+    with read_submission([path, other], labor) as sub:
+        assert sub.frame.collect().height == 1
     assert [(e.kind, e.level, e.message) for e in sub.log if e.kind in ("sheet", "no_rows")] == [
         ("sheet", "warning", "读取工作表“H”（表头对应 2 个字段，这是隐藏的工作表）"),
         ("no_rows", "warning", "表头下没有数据行（没有读到任何单位）"),

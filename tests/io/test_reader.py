@@ -83,6 +83,8 @@ def test_no_header_at_all(csv_file, labor):
         (b"\x00\x01\x02\x03binary", "b.csv", "无法识别的文件格式"),
         (b"PK\x03\x04" + b"\0" * 40, "t.xlsx", "文件已损坏或不完整"),
         (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "o.xls", "文件已损坏或不完整"),
+        (b"ARROW1\0\0" + b"\0" * 64, "t.arrow", "无法读取 ipc 文件"),  # a truncated Arrow file
+        ("统一社会信用代码,街镇代码\n合计,\n".encode(), "h.csv", "没有数据行"),  # a header and no unit
     ],
 )
 def test_files_that_cannot_be_read(tmp_path, labor, content, name, expected):
@@ -105,10 +107,11 @@ def test_parquet_and_ipc_map_column_names_and_keep_types(tmp_path, labor):
         "统一社会信用代码": ["91310107MA1G00000Q", None], "街镇代码": [310107005, 310107014],
         "从业人员期末人数": [10, 3], "wages": [1200.5, 30.0], "备注": ["x", "y"],
     })
-    pq, ipc = tmp_path / "a.parquet", tmp_path / "a.arrow"
+    pq, ipc, stream = tmp_path / "a.parquet", tmp_path / "a.arrow", tmp_path / "a.arrows"
     frame.write_parquet(pq)
     frame.write_ipc(ipc)
-    for path in (pq, ipc):
+    frame.write_ipc_stream(stream)  # the Arrow IPC stream format: no footer
+    for path in (pq, ipc, stream):
         with read_submission(path, labor) as sub:
             df = sub.frame.collect()
         assert df.columns == ["credit_code", "town_code", "emp_end", "wages", "备注", "source_file", "source_sheet",
@@ -203,3 +206,14 @@ def test_codes_as_column_headers_are_checked(csv_file, labor):
         assert [(c.column, c.field) for c in sub.columns] == [
             ("A", "credit_code"), ("B", "town_code"), ("C", "emp_end"), ("D", "emp_female"), ("E", "emp_avg"),
             ("F", "wages")]
+
+
+def test_an_empty_file_among_files_with_data_is_a_warning(csv_file, labor):
+    empty = csv_file([["统一社会信用代码", "街镇代码"]], name="empty.csv")
+    full = csv_file([["统一社会信用代码", "街镇代码"], ["91310107MA1G00000Q", "310107005"]], name="full.csv")
+    with read_submission([empty, full], labor) as sub:
+        assert sub.frame.collect().height == 1
+    assert [(e.file, e.level) for e in sub.log if e.kind == "no_rows"] == [(str(empty), "warning")]
+    with pytest.raises(InputError, match="没有数据行") as err:
+        read_submission([empty, empty], labor)
+    assert err.value.position is not None and err.value.position.file == str(empty)

@@ -156,6 +156,8 @@ def read_submission(
     InputError
         A file that cannot be read at all, has no header matching the pack, or lacks a
         required field; the message names the file (and sheet) and what was expected.
+        Files with a header but no data row are an error when none of the files has
+        data (one empty file among others is a ``no_rows`` warning in the log).
     """
     if isinstance(paths, (pl.DataFrame, pl.LazyFrame)) or type(paths).__module__.startswith("pandas"):
         from ..api import as_lazyframe
@@ -181,6 +183,14 @@ def read_submission(
             _LIVE_TEMP.discard(temp.dir)
             temp.dir.cleanup()
         raise
+    if submission.inputs and not any(i.rows_read for i in submission.inputs):
+        names = "、".join(i.path for i in submission.inputs)
+        what = "文件没有数据行" if len(submission.inputs) == 1 else f"各文件（{names}）都没有数据行"
+        if temp.dir is not None:
+            _LIVE_TEMP.discard(temp.dir)
+            temp.dir.cleanup()
+        raise InputError(f"{what}：表头下没有任何单位的记录 (no data rows under the header)",
+                         Position(submission.inputs[0].path))
     if frames:
         submission.frame = pl.concat(frames, how="diagonal_relaxed")
     submission._temp = temp.dir

@@ -221,20 +221,33 @@ def from_text(
 
 def from_columnar(path: Path, kind: str, matcher: FieldMatcher) -> RawTable:
     file = str(path)
+    stream = kind == "ipc" and not _has_ipc_footer(path)
     try:
-        lf = pl.scan_parquet(path) if kind == "parquet" else pl.scan_ipc(path)
+        if stream:  # the Arrow IPC stream format (.arrows, write_ipc_stream): no footer, read whole
+            lf = pl.read_ipc_stream(path).lazy()
+        else:
+            lf = pl.scan_parquet(path) if kind == "parquet" else pl.scan_ipc(path)
         names = list(lf.collect_schema().names())
     except (pl.exceptions.PolarsError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"无法读取 {kind} 文件 (cannot read {kind})：{first}", Position(file)) from None
     fields, dups = map_names(names, matcher)
     frame = lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    events = [ReadEvent(file, "header", f"{kind} 文件，按列名对应 {len(fields)} 个字段："
+    what = "Arrow IPC 流格式（stream）" if stream else kind
+    events = [ReadEvent(file, "header", f"{what} 文件，按列名对应 {len(fields)} 个字段："
                         + "、".join(f"{names[c]}→{f}" for c, f in fields.items()))]
     return RawTable(
         frame, names, {n: n for n in names}, {names[c]: f for c, f in fields.items()},
         {names[c]: f for c, f in dups.items()}, None, None, False, events,
     )
+
+
+def _has_ipc_footer(path: Path) -> bool:
+    """Whether a file ends with the Arrow IPC *file* magic (``ARROW1``); the stream
+    format (and a truncated file) does not."""
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 6))
+        return fh.read(6) == b"ARROW1"
 
 
 def _raw_from_layout(
