@@ -92,6 +92,7 @@ def check(
     *,
     max_findings_per_rule: int | None = None,
     explanations: pl.DataFrame | None = None,
+    previous_sheet: str | int | None = None,
     **read_options: Any,
 ) -> CheckResult:
     """Run a rule pack over a submission.
@@ -118,6 +119,11 @@ def check(
         说明 for findings: a table with ``fingerprint`` and ``text`` (or the report's
         ``指纹``/``说明`` columns). A warning whose text passes the explanation-quality
         rule counts as explained; an error is never explained away.
+    previous_sheet
+        The sheet to read in the previous period's workbooks (name or 1-based position);
+        by default the ``sheet`` read option, which applies to both periods. The files
+        read for ``previous`` are listed, with their reading log, in
+        ``result.previous_inputs``.
 
     Codes that Excel turned into numbers (``9.13101E+17``, an industry code without its
     leading 0) are reported by the rules ``<field>.excel_damaged`` that
@@ -130,12 +136,19 @@ def check(
         pack = load_pack(pack)
     pack = with_read_checks(pack)  # <field>.excel_damaged: codes Excel turned into numbers
     inputs: list[InputInfo] = []
+    previous_inputs: list[InputInfo] = []
+    previous_options = dict(read_options)
+    if previous_sheet is not None:
+        previous_options["sheet"] = previous_sheet
     with ExitStack() as opened:
         current = _frames(pack, data, "输入数据", inputs, read_options, opened)
-        prev = _frames(pack, previous, "上期数据", [], read_options, opened) if previous is not None else None
+        prev = None
+        if previous is not None:
+            prev = _frames(pack, previous, "上期数据", previous_inputs, previous_options, opened)
         result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
                            explanations=explanations)
     result.inputs = inputs
+    result.previous_inputs = previous_inputs
     result.meta.update(
         started=started.isoformat(timespec="seconds"),
         finished=datetime.now(UTC).isoformat(timespec="seconds"),

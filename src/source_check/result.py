@@ -66,6 +66,11 @@ class CheckResult:
         Per group: ``group, name, units, units_error, units_warning, findings``.
     skipped
         Rules that could not run (history rules without previous data).
+    inputs
+        The files read for the current period (empty for in-memory frames).
+    previous_inputs
+        The files read for the previous period (``previous=``), with their own reading
+        log; kept apart so that the current period's counts stay those of its files.
     """
 
     pack_id: str
@@ -79,6 +84,7 @@ class CheckResult:
     skipped: list[SkippedRule] = field(default_factory=list)
     rows: int = 0
     inputs: list[InputInfo] = field(default_factory=list)
+    previous_inputs: list[InputInfo] = field(default_factory=list)
     anomalies: pl.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -160,6 +160,25 @@ def test_previous_period_files_use_the_same_reader(csv_file, labor):
     result = check(now, labor, previous=before, group="310107005")
     assert result.findings.filter(pl.col("rule_id") == "H102-01").select("source_row").rows() == [(2,)]
     assert [i.path for i in result.inputs] == [str(now)]
+    # the previous files keep their own reading log
+    (prev,) = result.previous_inputs
+    assert (prev.path, prev.rows_read) == (str(before), 1)
+    assert any("表头之上的标题" in line and "第 1 行" in line for line in prev.log)
+
+
+def test_previous_period_workbooks_take_their_own_sheet(xlsx, labor):
+    header = ["统一社会信用代码", "街镇代码", "报告期", "从业人员工资总额"]
+    now = xlsx({"2024年12月": {"rows": [header, ["91310107MA1G00000Q", "310107005", "202412", 100]]},
+                "旧": {"rows": [header]}}, name="now.xlsx")
+    before = xlsx({"2023年12月": {"rows": [header, ["91310107MA1G00000Q", "310107005", "202312", 100]]}},
+                  name="before.xlsx")
+    with pytest.raises(InputError, match="没有工作表“2024年12月”"):
+        check(now, labor, previous=before, sheet="2024年12月")
+    result = check(now, labor, previous=before, sheet="2024年12月", previous_sheet="2023年12月")
+    assert [(i.sheet, i.rows_read) for i in (*result.inputs, *result.previous_inputs)] == [
+        ("2024年12月", 1), ("2023年12月", 1)]
+    result = check(now, labor, previous=before, sheet=1)  # the same position in both workbooks
+    assert [i.sheet for i in result.previous_inputs] == ["2023年12月"]
 
 
 def test_unknown_option_is_refused(csv_file, labor):
