@@ -58,7 +58,9 @@ class CheckResult:
         key columns, ``group``, ``rule_id``, ``level``, ``dimension``, ``message``,
         ``fields`` (list of field ids read), ``values`` (JSON object of the values
         read), ``imbalance`` (signed, balance rules only) and, when the input came from
-        files, ``source_file``, ``source_sheet``, ``source_row``.
+        files, ``source_file``, ``source_sheet``, ``source_row`` and ``source_column``
+        (the Excel column letter of the finding's fields in workbooks and CSV files, the
+        column name in parquet/Arrow files; several fields: ``D,E``).
     rules
         Per rule: ``rule_id, title, level, dimension, kind, items, passes, fails, na,
         skipped``; ``items = passes + fails + na``.

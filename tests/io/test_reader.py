@@ -236,3 +236,18 @@ def test_an_empty_file_among_files_with_data_is_a_warning(csv_file, labor):
     with pytest.raises(InputError, match="没有数据行") as err:
         read_submission([empty, empty], labor)
     assert err.value.position is not None and err.value.position.file == str(empty)
+
+
+def test_findings_name_the_source_column(csv_file, xlsx, labor):
+    """Workbooks and CSV files: the Excel column letter; several fields: in field order."""
+    header = ["单位详细名称", "统一社会信用代码", "街镇代码", "从业人员期末人数", "其中：女性"]
+    rows = [header, ["甲", "91310107MA1G00000Q", "310107005", "10", "12"], ["乙", "x", "310107005", "1,5", "0"]]
+    for path in (csv_file(rows), xlsx({"s": {"rows": [["标题"], *rows]}})):
+        result = check(path, labor)
+        got = result.findings.select("rule_id", "source_row", "source_column").sort("source_row", "rule_id").rows()
+        offset = 1 if path.suffix == ".xlsx" else 0
+        assert got == [(r, row + offset, col) for r, row, col in [
+            ("102-01", 2, "D,E"), ("credit_code.format", 3, "B"), ("emp_end.type", 3, "D")]], path
+        assert result.findings.columns.index("source_column") == result.findings.columns.index("source_row") + 1
+    frame = pl.DataFrame({"credit_code": ["x"], "town_code": ["310107005"]})
+    assert "source_column" not in check(frame, labor).findings.columns  # in memory: no source_* columns
