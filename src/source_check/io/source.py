@@ -34,6 +34,9 @@ _EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Ref": "#REF!", "Value": "#VAL
                  "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
 
 
+_FORMAT_NAMES = {"xls": ".xls（Excel 97–2003）", "ods": ".ods（OpenDocument）", "xlsx": ".xlsb"}
+
+
 @dataclass(frozen=True)
 class Options:
     """What the caller asked for, and the fields one file may hold."""
@@ -148,6 +151,11 @@ def from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: O
     raw.excel = True
     raw.events[:0] = events
     raw.events += merge_events
+    if kind != "xlsx" or path.suffix.lower() == ".xlsb":
+        # calamine (fastexcel) reports no merged cells for .xls/.xlsb/.ods: say so
+        what = _FORMAT_NAMES.get(kind, kind)
+        raw.events.append(ReadEvent(file, "merged", f"{what} 工作簿的合并单元格无法读取，未检查：数据区若有合并单元格"
+                                    "（如街镇代码合并多行），只有第一行有值，其余行按空值读取", sheet=name))
     return raw
 
 
