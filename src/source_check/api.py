@@ -34,11 +34,12 @@ import polars as pl
 
 from .engine.polars_engine import run_check
 from .errors import InputError
+from .io.assemble import with_source_columns
 from .io.damage import with_read_checks
-from .io.reader import read_submission
+from .io.reader import Submission, read_submission
 from .pack.loader import load_pack
 from .pack.model import Pack
-from .result import CheckResult, InputInfo
+from .result import CheckResult
 
 __all__ = ["as_lazyframe", "check"]
 
@@ -64,25 +65,27 @@ def _is_paths(data: object) -> bool:
 
 
 def _frame(
-    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any], opened: ExitStack,
+    pack: Pack, data: DataLike, what: str, read: Submission, options: dict[str, Any], opened: ExitStack,
     form: str | None = None,
 ) -> pl.LazyFrame:
     if _is_paths(data):
         # a submission read from non-UTF-8 text scans a temporary copy: closed after the run
         submission = opened.enter_context(read_submission(data, pack, form=form, **options))
-        inputs.extend(submission.inputs)
+        read.inputs.extend(submission.inputs)
+        read.columns.extend(submission.columns)
         return submission.frame
     return as_lazyframe(data, what)
 
 
 def _frames(
-    pack: Pack, data: DataLike, what: str, inputs: list[InputInfo], options: dict[str, Any], opened: ExitStack
+    pack: Pack, data: DataLike, what: str, read: Submission, options: dict[str, Any], opened: ExitStack
 ) -> pl.LazyFrame | dict[str, pl.LazyFrame]:
-    """One LazyFrame, or one per form (``{"103": ..., "102": ...}``) for a multi-form pack."""
+    """One LazyFrame, or one per form (``{"103": ..., "102": ...}``) for a multi-form pack;
+    the files' inputs and column maps are added to ``read``."""
     if isinstance(data, Mapping):
-        return {str(form): _frame(pack, d, f"{what}（{form}表）", inputs, options, opened, str(form))
+        return {str(form): _frame(pack, d, f"{what}（{form}表）", read, options, opened, str(form))
                 for form, d in data.items()}
-    return _frame(pack, data, what, inputs, options, opened)
+    return _frame(pack, data, what, read, options, opened)
 
 
 def check(
@@ -92,6 +95,7 @@ def check(
     *,
     max_findings_per_rule: int | None = None,
     explanations: pl.DataFrame | None = None,
+    previous_sheet: str | int | None = None,
     **read_options: Any,
 ) -> CheckResult:
     """Run a rule pack over a submission.
@@ -118,6 +122,11 @@ def check(
         说明 for findings: a table with ``fingerprint`` and ``text`` (or the report's
         ``指纹``/``说明`` columns). A warning whose text passes the explanation-quality
         rule counts as explained; an error is never explained away.
+    previous_sheet
+        The sheet to read in the previous period's workbooks (name or 1-based position);
+        by default the ``sheet`` read option, which applies to both periods. The files
+        read for ``previous`` are listed, with their reading log, in
+        ``result.previous_inputs``.
 
     Codes that Excel turned into numbers (``9.13101E+17``, an industry code without its
     leading 0) are reported by the rules ``<field>.excel_damaged`` that
@@ -129,13 +138,21 @@ def check(
     if not isinstance(pack, Pack):
         pack = load_pack(pack)
     pack = with_read_checks(pack)  # <field>.excel_damaged: codes Excel turned into numbers
-    inputs: list[InputInfo] = []
+    read, read_previous = Submission(pl.LazyFrame()), Submission(pl.LazyFrame())
+    previous_options = dict(read_options)
+    if previous_sheet is not None:
+        previous_options["sheet"] = previous_sheet
     with ExitStack() as opened:
-        current = _frames(pack, data, "输入数据", inputs, read_options, opened)
-        prev = _frames(pack, previous, "上期数据", [], read_options, opened) if previous is not None else None
+        current = _frames(pack, data, "输入数据", read, read_options, opened)
+        prev = None
+        if previous is not None:
+            prev = _frames(pack, previous, "上期数据", read_previous, previous_options, opened)
         result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
                            explanations=explanations)
-    result.inputs = inputs
+    result.inputs = read.inputs
+    result.previous_inputs = read_previous.inputs
+    if read.columns:
+        result.findings = with_source_columns(result.findings, read.columns)
     result.meta.update(
         started=started.isoformat(timespec="seconds"),
         finished=datetime.now(UTC).isoformat(timespec="seconds"),

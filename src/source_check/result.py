@@ -58,7 +58,9 @@ class CheckResult:
         key columns, ``group``, ``rule_id``, ``level``, ``dimension``, ``message``,
         ``fields`` (list of field ids read), ``values`` (JSON object of the values
         read), ``imbalance`` (signed, balance rules only) and, when the input came from
-        files, ``source_file``, ``source_sheet``, ``source_row``.
+        files, ``source_file``, ``source_sheet``, ``source_row`` and ``source_column``
+        (the Excel column letter of the finding's fields in workbooks and CSV files, the
+        column name in parquet/Arrow files; several fields: ``D,E``).
     rules
         Per rule: ``rule_id, title, level, dimension, kind, items, passes, fails, na,
         skipped``; ``items = passes + fails + na``.
@@ -66,6 +68,11 @@ class CheckResult:
         Per group: ``group, name, units, units_error, units_warning, findings``.
     skipped
         Rules that could not run (history rules without previous data).
+    inputs
+        The files read for the current period (empty for in-memory frames).
+    previous_inputs
+        The files read for the previous period (``previous=``), with their own reading
+        log; kept apart so that the current period's counts stay those of its files.
     """
 
     pack_id: str
@@ -79,6 +86,7 @@ class CheckResult:
     skipped: list[SkippedRule] = field(default_factory=list)
     rows: int = 0
     inputs: list[InputInfo] = field(default_factory=list)
+    previous_inputs: list[InputInfo] = field(default_factory=list)
     anomalies: pl.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 

@@ -119,3 +119,36 @@ def test_unit_101_industry_code_typed_as_a_number_in_excel(xlsx):
     ]
     rule = result.rules.filter(pl.col("rule_id") == "101-05").select("fails", "na").row(0)
     assert rule == (0, 1)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_credit_codes_stored_as_number_cells_are_named(tmp_path, labor, kind):
+    """A credit code typed into a General cell is a number cell: 15 significant digits kept.
+    Every such code is the named finding (one in 31 would pass the check character),
+    a 9-digit 街镇 code stored as a number is intact, and text codes stay text."""
+    from tests.io.conftest import write_ods, write_xls, write_xlsx
+
+    writer = {"xlsx": write_xlsx, "xls": write_xls, "ods": write_ods}[kind]
+    rows = [HEADER, [9.13101e17, 310107005, 3], [9.13101070000001e17, "310107005", 3],
+            [9.13101063015123e17, 310107005, 3],  # 913101063015122944 passes the check character
+            ["91310107MA1G00000Q", 310107005, 3]]
+    path = writer(tmp_path / f"sci.{kind}", {"102表": {"rows": rows}})
+    result = check(path, labor)
+    damaged = f"疑似被Excel科学计数法损坏{FIX}"
+    assert result.findings.select("rule_id", "source_row", "message").rows() == [
+        ("credit_code.excel_damaged", 2, f"统一社会信用代码“9.13101E+17”{damaged}"),
+        ("credit_code.excel_damaged", 3, f"统一社会信用代码“9.13101070000001E+17”{damaged}"),
+        ("credit_code.excel_damaged", 4, f"统一社会信用代码“9.13101063015123E+17”{damaged}"),
+    ]
+
+
+def test_float_codes_from_parquet_and_csv_are_named(tmp_path, labor):
+    frame = pl.DataFrame({"credit_code": [913101063015122944.0, 913101070000000000.0],
+                          "town_code": ["310107005"] * 2})
+    frame.write_parquet(tmp_path / "p.parquet")
+    (tmp_path / "p.csv").write_text("credit_code,town_code\n913101063015122944.0,310107005\n"
+                                    "9.1310107e+17,310107005\n", encoding="utf-8")
+    for name in ("p.parquet", "p.csv"):
+        result = check(tmp_path / name, labor)
+        assert result.findings["rule_id"].to_list() == ["credit_code.excel_damaged"] * 2, name
+        assert "9.13101063015123E+17" in result.findings["message"][0]

@@ -140,3 +140,18 @@ def test_map_names_and_closest_headers():
         {0: "credit_code", 3: "wages"}, {2: "credit_code"})
     assert closest_headers("credit_code", ["信用代码", "街镇代码", "名称"], M) == ["信用代码"]
     assert closest_headers("credit_code", ["名称"], M) == []
+
+
+def test_codes_as_column_headers_map_the_columns_the_labels_left_open():
+    """联网直报 exports name number columns by their 指标代码 in the header row itself."""
+    rows = [["统一社会信用代码", "街镇代码", "01", "02", "08", "12", "01"], ["9131…", "310107005", "10", "20", "10",
+                                                                       "300", "9"]]
+    layout = detect_header(rows, M)
+    assert layout is not None
+    assert (layout.first, layout.data_start, layout.code_row) == (0, 1, None)
+    assert layout.fields == {0: "credit_code", 2: "emp_end", 3: "emp_female", 4: "emp_avg", 5: "wages"}
+    assert layout.duplicates == {6: "emp_end"}
+    # a label still wins over a code naming the same field elsewhere
+    layout = detect_header([["统一社会信用代码", "01", "从业人员期末人数"]], M)
+    assert layout is not None and layout.fields == {0: "credit_code", 2: "emp_end"} and layout.duplicates == {
+        1: "emp_end"}

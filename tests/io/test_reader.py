@@ -83,6 +83,8 @@ def test_no_header_at_all(csv_file, labor):
         (b"\x00\x01\x02\x03binary", "b.csv", "无法识别的文件格式"),
         (b"PK\x03\x04" + b"\0" * 40, "t.xlsx", "文件已损坏或不完整"),
         (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, "o.xls", "文件已损坏或不完整"),
+        (b"ARROW1\0\0" + b"\0" * 64, "t.arrow", "无法读取 ipc 文件"),  # a truncated Arrow file
+        ("统一社会信用代码,街镇代码\n合计,\n".encode(), "h.csv", "没有数据行"),  # a header and no unit
     ],
 )
 def test_files_that_cannot_be_read(tmp_path, labor, content, name, expected):
@@ -105,10 +107,11 @@ def test_parquet_and_ipc_map_column_names_and_keep_types(tmp_path, labor):
         "统一社会信用代码": ["91310107MA1G00000Q", None], "街镇代码": [310107005, 310107014],
         "从业人员期末人数": [10, 3], "wages": [1200.5, 30.0], "备注": ["x", "y"],
     })
-    pq, ipc = tmp_path / "a.parquet", tmp_path / "a.arrow"
+    pq, ipc, stream = tmp_path / "a.parquet", tmp_path / "a.arrow", tmp_path / "a.arrows"
     frame.write_parquet(pq)
     frame.write_ipc(ipc)
-    for path in (pq, ipc):
+    frame.write_ipc_stream(stream)  # the Arrow IPC stream format: no footer
+    for path in (pq, ipc, stream):
         with read_submission(path, labor) as sub:
             df = sub.frame.collect()
         assert df.columns == ["credit_code", "town_code", "emp_end", "wages", "备注", "source_file", "source_sheet",
@@ -124,10 +127,7 @@ def test_float_credit_codes_from_pandas_are_named(tmp_path, labor):
     frame.write_parquet(path)
     result = check(path, labor)
     (message,) = result.findings["message"].to_list()
-    assert message == (
-        "统一社会信用代码“913101070000000000”不是有效的统一社会信用代码（GB 32100-2015，含校验位）；"
-        "疑似被Excel当作数字保存，第15位之后的数字已变成0，请将该列设为文本格式后重新填写"
-    )
+    assert message == "统一社会信用代码“9.1310107E+17”疑似被Excel科学计数法损坏，请将该列设为文本格式后重新填写"
 
 
 def test_frames_pass_straight_through(labor):
@@ -160,6 +160,25 @@ def test_previous_period_files_use_the_same_reader(csv_file, labor):
     result = check(now, labor, previous=before, group="310107005")
     assert result.findings.filter(pl.col("rule_id") == "H102-01").select("source_row").rows() == [(2,)]
     assert [i.path for i in result.inputs] == [str(now)]
+    # the previous files keep their own reading log
+    (prev,) = result.previous_inputs
+    assert (prev.path, prev.rows_read) == (str(before), 1)
+    assert any("表头之上的标题" in line and "第 1 行" in line for line in prev.log)
+
+
+def test_previous_period_workbooks_take_their_own_sheet(xlsx, labor):
+    header = ["统一社会信用代码", "街镇代码", "报告期", "从业人员工资总额"]
+    now = xlsx({"2024年12月": {"rows": [header, ["91310107MA1G00000Q", "310107005", "202412", 100]]},
+                "旧": {"rows": [header]}}, name="now.xlsx")
+    before = xlsx({"2023年12月": {"rows": [header, ["91310107MA1G00000Q", "310107005", "202312", 100]]}},
+                  name="before.xlsx")
+    with pytest.raises(InputError, match="没有工作表“2024年12月”"):
+        check(now, labor, previous=before, sheet="2024年12月")
+    result = check(now, labor, previous=before, sheet="2024年12月", previous_sheet="2023年12月")
+    assert [(i.sheet, i.rows_read) for i in (*result.inputs, *result.previous_inputs)] == [
+        ("2024年12月", 1), ("2023年12月", 1)]
+    result = check(now, labor, previous=before, sheet=1)  # the same position in both workbooks
+    assert [i.sheet for i in result.previous_inputs] == ["2023年12月"]
 
 
 def test_unknown_option_is_refused(csv_file, labor):
@@ -195,3 +214,40 @@ def test_clean_columns_skip_the_clean_up_and_dirty_ones_get_it(tmp_path, labor):
         ("91310107MA1G0000Q", "310107005", "1234", "4"),
         (None, "310107005", None, None),
     ]
+
+
+def test_codes_as_column_headers_are_checked(csv_file, labor):
+    path = csv_file([["统一社会信用代码", "街镇代码", "01", "02", "08", "12"],
+                     ["91310107MA1G00000Q", "310107005", "10", "20", "10", "300"]])
+    result = check(path, labor)
+    assert "102-01" in result.findings["rule_id"].to_list()
+    with read_submission(path, labor) as sub:
+        assert [(c.column, c.field) for c in sub.columns] == [
+            ("A", "credit_code"), ("B", "town_code"), ("C", "emp_end"), ("D", "emp_female"), ("E", "emp_avg"),
+            ("F", "wages")]
+
+
+def test_an_empty_file_among_files_with_data_is_a_warning(csv_file, labor):
+    empty = csv_file([["统一社会信用代码", "街镇代码"]], name="empty.csv")
+    full = csv_file([["统一社会信用代码", "街镇代码"], ["91310107MA1G00000Q", "310107005"]], name="full.csv")
+    with read_submission([empty, full], labor) as sub:
+        assert sub.frame.collect().height == 1
+    assert [(e.file, e.level) for e in sub.log if e.kind == "no_rows"] == [(str(empty), "warning")]
+    with pytest.raises(InputError, match="没有数据行") as err:
+        read_submission([empty, empty], labor)
+    assert err.value.position is not None and err.value.position.file == str(empty)
+
+
+def test_findings_name_the_source_column(csv_file, xlsx, labor):
+    """Workbooks and CSV files: the Excel column letter; several fields: in field order."""
+    header = ["单位详细名称", "统一社会信用代码", "街镇代码", "从业人员期末人数", "其中：女性"]
+    rows = [header, ["甲", "91310107MA1G00000Q", "310107005", "10", "12"], ["乙", "x", "310107005", "1,5", "0"]]
+    for path in (csv_file(rows), xlsx({"s": {"rows": [["标题"], *rows]}})):
+        result = check(path, labor)
+        got = result.findings.select("rule_id", "source_row", "source_column").sort("source_row", "rule_id").rows()
+        offset = 1 if path.suffix == ".xlsx" else 0
+        assert got == [(r, row + offset, col) for r, row, col in [
+            ("102-01", 2, "D,E"), ("credit_code.format", 3, "B"), ("emp_end.type", 3, "D")]], path
+        assert result.findings.columns.index("source_column") == result.findings.columns.index("source_row") + 1
+    frame = pl.DataFrame({"credit_code": ["x"], "town_code": ["310107005"]})
+    assert "source_column" not in check(frame, labor).findings.columns  # in memory: no source_* columns

@@ -78,7 +78,7 @@ def test_utf8_start_but_gb18030_later_is_reread(csv_file, labor, monkeypatch):
     with read_submission(path, labor) as sub:
         df = sub.frame.collect()
     assert df.height == 21 and df["name"][-1] == "上海𠀀有限公司" and df["source_row"][-1] == 22
-    assert sub.log[0].message == "编码 GB18030（文件开头是 UTF-8，但后文不是，改按 GB18030 读取）"
+    assert sub.log[0].message == "编码 GB18030（文件开头只有 ASCII 字符，后文不是 UTF-8，改按 GB18030 读取）"
 
 
 def test_undecodable_bytes_name_the_line(tmp_path, labor):
@@ -103,8 +103,20 @@ def test_a_row_wider_than_the_start_is_an_input_error(tmp_path, labor, monkeypat
     lines = ["统一社会信用代码,街镇代码"] + ["91310107MA1G00000Q,310107005"] * 10 + ["91310107MA1G00000Q,310107005,x,y"]
     path = tmp_path / "wide.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="字段数多于文件开头各行"):
+    with pytest.raises(InputError) as err:
         read_submission(path, labor)
+    assert err.value.message.startswith("第 12 行有 4 个字段，多于表头所在的文件开头各行的 2 个，从 C 列起多出")
+    assert err.value.position is not None and err.value.position.line == 12
+
+
+def test_an_unclosed_quote_names_its_line_and_column(tmp_path, labor):
+    path = tmp_path / "quote.csv"
+    path.write_text('统一社会信用代码,街镇代码,单位详细名称\n91310107MA1G00001U,310107005,"乙\n丙",1\n'
+                    '91310107MA1G00000Q,310107005,"上海甲公司\n91310107MA1G00001U,310107005,乙\n', encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_submission(path, labor)
+    assert err.value.message.startswith("第 4 行（第 3 条记录） C 列的引号没有配对")
+    assert err.value.position is not None and err.value.position.line == 4
 
 
 def test_text_saved_as_xls_is_read_as_text(tmp_path, labor):
@@ -146,3 +158,30 @@ def test_text_source_scan_keeps_every_record(tmp_path):
         (1, "标题", None, None), (2, None, None, None), (3, "a", "b", "c"), (4, "1", "2", None)
     ]
     assert src.scan().collect_schema()["A"] == pl.String
+
+
+def test_utf8_with_one_bad_byte_later_names_the_line_and_byte(tmp_path, labor, monkeypatch):
+    """The start is UTF-8 Chinese: evidence of UTF-8. A bad byte further on is named,
+    rather than re-reading the whole file as GB18030 (mojibake, "no header")."""
+    monkeypatch.setattr(enc_mod, "SAMPLE_BYTES", 256)
+    lines = ["统一社会信用代码,街镇代码,单位详细名称"]
+    lines += [f"91310107MA1G{i:05d}Q,310107005,上海甲公司" for i in range(20)]
+    data = "\n".join(lines).encode("utf-8") + b"\n91310107MA1G00000Q,310107005,\xe4\xb8\n"
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    for encoding in (None, "utf-8"):
+        with pytest.raises(InputError) as err:
+            read_submission(path, labor, encoding=encoding)
+        assert err.value.position is not None and err.value.position.line == 22
+        assert err.value.message.startswith(f"第 22 行附近（第 {len(data) - 2} 字节）有不能按 UTF-8 解码的内容")
+
+
+def test_utf16_and_utf32_named_for_a_file_without_bom(tmp_path, labor):
+    path = tmp_path / "u16.txt"
+    text = "统一社会信用代码\t街镇代码\n91310107MA1G00000Q\t310107005\n"
+    path.write_bytes(text.encode("utf-16-le"))
+    with read_submission(path, labor, encoding="utf-16") as sub:
+        assert sub.frame.collect()["town_code"].to_list() == ["310107005"]
+    assert sub.log[0].message == "编码 UTF-16-LE（指定编码 utf-16，文件没有字节顺序标记，按 UTF-16-LE 读取）"
+    with pytest.raises(InputError, match="没有字节顺序标记（BOM）；请指定 utf-32-le 或 utf-32-be"):
+        read_submission(path, labor, encoding="utf-32")

@@ -22,7 +22,15 @@ def run(expr_of, values):
         ("１，２３４．５", "1234.5"),  # full-width digits and punctuation
         ("1 234 567", "1234567"),  # space between groups of three
         ("1\u00a0234", "1234"),  # no-break space
-        ("12 34", "1234"),  # separators go wherever they are, as commas do in the engine
+        ("12 34", "12 34"),  # separators only between groups of three: kept, the type rule names it
+        ("1,5", "1,5"),
+        ("1.234,56", "1.234,56"),
+        ("1,234,56", "1,234,56"),
+        ("12,345.5", "12345.5"),
+        ("1'234", "1234"),
+        ("12 人", "12 人"),  # kept as read (not 12人)
+        ("１２ａ", "１２ａ"),
+        ("TRUE", "TRUE"),
         ("'123", "123"),  # Excel's text mark
         ("−12", "-12"),  # Unicode minus
         ("\u200b 42 \u3000", "42"),  # zero-width and ideographic spaces
@@ -108,3 +116,29 @@ def test_skip_reason_reads_typed_cells_without_making_them_text():
         results[name] = got
     assert results["key"] == ["total", "blank", None, "note"]
     assert results["no key"] == [None, "blank", None, "note"]  # the first non-empty cell, 10, is no marker
+
+
+def test_malformed_separators_and_booleans_are_type_findings_quoting_the_text_as_read(tmp_path, labor):
+    """Separators are removed only between groups of three digits; anything else is a
+    ``<field>.type`` finding that quotes the cell as read. A TRUE cell is not 1."""
+    from tests.io.conftest import write_xlsx
+
+    from source_check import check
+
+    header = ["统一社会信用代码", "街镇代码", "从业人员期末人数", "从业人员工资总额"]
+    rows = [header, ["91310107MA1G00000Q", "310107005", "1,5", "1,234.5"],
+            ["91310107MA1G00001U", "310107005", "12 人", "1.234,56"],
+            ["91310107MA1G00000Q", "310107005", True, "１２ａ"]]
+    result = check(write_xlsx(tmp_path / "v.xlsx", {"s": {"rows": rows}}), labor)
+    found = result.findings.filter(pl.col("rule_id").str.ends_with(".type"))
+    assert found.select("source_row", "message").rows() == [
+        (2, "从业人员期末人数的值不是有效的整数：“1,5”"),
+        (3, "从业人员期末人数的值不是有效的整数：“12 人”"),
+        (3, "从业人员工资总额的值不是有效的数值：“1.234,56”"),
+        (4, "从业人员期末人数的值不是有效的整数：“TRUE”"),
+        (4, "从业人员工资总额的值不是有效的数值：“１２ａ”"),
+    ]
+    # in memory, the engine types text the same way
+    frame = pl.DataFrame({"credit_code": ["91310107MA1G00000Q"] * 2, "town_code": ["310107005"] * 2,
+                          "emp_end": ["1,234", "1,5"]})
+    assert check(frame, labor).findings.filter(pl.col("rule_id") == "emp_end.type")["row"].to_list() == [1]

@@ -25,7 +25,7 @@ from sqlglot import exp
 from ..expr.functions import FUNCTIONS, function_name
 from ..expr.polars_compile import POLARS_TYPES, PolarsCompiler, prev_name
 from ..expr.template import Template
-from ..io.values import null_if
+from ..io.values import null_if, strip_grouping
 from ..pack.constraints import number_text
 from ..pack.model import Pack, Rule
 
@@ -63,7 +63,7 @@ def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str
         elif dtype == pl.Boolean:
             num = x.cast(pl.Int64)
         else:
-            text = _clean_text(x, na_values).str.replace_all(",", "", literal=True)
+            text = strip_grouping(_clean_text(x, na_values))  # 1,234 → 1234; 1,5 stays (a type finding)
             num = text.cast(pl.Float64, strict=False)
         if field_type == "float":
             return num.cast(pl.Float64)

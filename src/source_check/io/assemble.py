@@ -22,9 +22,19 @@ from .headers import FieldMatcher, closest_headers
 from .log import ReadEvent
 from .source import Options, RawTable, Utf8Broken
 from .text import ROW
-from .values import blank_cell, clean_code, clean_date, clean_number, clean_text, na_both, null_if, skip_reason
+from .values import (
+    blank_cell,
+    clean_code,
+    clean_date,
+    clean_number,
+    clean_text,
+    na_both,
+    null_if,
+    number_as_code,
+    skip_reason,
+)
 
-__all__ = ["PROVENANCE", "ColumnMap", "assemble", "describe_columns"]
+__all__ = ["PROVENANCE", "ColumnMap", "assemble", "describe_columns", "with_source_columns"]
 
 #: Columns the reader adds to every record.
 PROVENANCE = ("source_file", "source_sheet", "source_row")
@@ -60,8 +70,7 @@ def _field_expr(pack: Pack, fid: str, x: pl.Expr, dtype: pl.DataType, excel: boo
         if spec.type != "str":
             return x  # already typed (parquet, Arrow)
         if dtype.is_float():
-            return pl.when(x == x.round(0)).then(x.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(
-                x.cast(pl.String))
+            return number_as_code(x)  # 16 or more digits: scientific notation, named as Excel damage
         return x.cast(pl.String)
     if not dirty:
         return null_if(x.cast(pl.String), na_both(na))
@@ -207,10 +216,16 @@ def assemble(
         text = str(exc)
         if "utf-8" in text.lower() or "utf8" in text.lower():
             raise Utf8Broken from None
-        if "more fields" in text:
-            raise InputError("有的行字段数多于文件开头各行（可能有未加引号的逗号），无法按列读取 "
-                             "(a row has more fields than the rows at the start of the file)", Position(file)) from None
-        raise InputError(f"读取失败 (cannot read)：{text.splitlines()[0]}", Position(file)) from None
+        if raw.text is not None:
+            where, line = raw.text.locate_error(text)
+            if line:
+                raise InputError(f"{where} (a record cannot be split into the columns of the header)",
+                                 Position(file, line)) from None
+            if "more fields" in text:
+                where = "有的行字段数多于文件开头各行（可能有未加引号的逗号），无法按列读取"
+            raise InputError(f"读取失败 (cannot read)：{where}", Position(file)) from None
+        raise InputError(f"读取失败 (cannot read)：{text.splitlines()[0] if text else type(exc).__name__}",
+                         Position(file)) from None
 
     taken = set(pack.fields) | set(PROVENANCE)
     exprs: list[pl.Expr] = []
@@ -277,3 +292,47 @@ def assemble(
 def describe_columns(columns: Sequence[ColumnMap]) -> list[str]:
     """One line per source column, for a person (``A 统一社会信用代码 → credit_code``)."""
     return [f"{c.column} {c.header or '（无表头）'} → {c.field or f'（未对应，保留为 {c.name}）'}" for c in columns]
+
+
+def with_source_columns(findings: pl.DataFrame, columns: Sequence[ColumnMap]) -> pl.DataFrame:
+    """``findings`` with ``source_column`` after ``source_row``: where the finding's fields
+    are in its file, as a person finds them there.
+
+    For workbooks and text files (CSV opened in Excel shows the same letters) the Excel
+    column letter (``E``); for parquet and Arrow files the column name. A finding that
+    reads several fields names their columns in the order of ``fields``, separated by
+    commas (``D,E``). Findings without a source file (in-memory frames) are returned
+    unchanged, like the other ``source_*`` columns.
+
+    Examples
+    --------
+    >>> f = pl.DataFrame({"rule_id": ["R1", "R2"], "fields": [["b", "a"], ["z"]], "source_file": ["x.csv"] * 2,
+    ...                   "source_sheet": [None, None], "source_row": [2, 3], "message": ["m", "n"]})
+    >>> cols = [ColumnMap("x.csv", None, "A", "甲", "a", "a"), ColumnMap("x.csv", None, "C", "乙", "b", "b")]
+    >>> with_source_columns(f, cols).select("source_row", "source_column").rows()
+    [(2, 'C,A'), (3, None)]
+    """
+    if "source_file" not in findings.columns or "fields" not in findings.columns:
+        return findings
+    mapped = [c for c in columns if c.field is not None]
+    table = pl.DataFrame(
+        {"source_file": [c.file for c in mapped], "source_sheet": [c.sheet for c in mapped],
+         "__field": [c.field for c in mapped], "__column": [c.column for c in mapped]},
+        schema={"source_file": pl.String, "source_sheet": pl.String, "__field": pl.String, "__column": pl.String},
+    )
+    numbered = findings.with_row_index("__i")
+    located = (
+        numbered.select("__i", pl.col("source_file").cast(pl.String), pl.col("source_sheet").cast(pl.String),
+                        pl.col("fields").alias("__field"))
+        .explode("__field")
+        .with_row_index("__order")
+        .join(table, on=["source_file", "source_sheet", "__field"], how="left", nulls_equal=True)
+        .sort("__order")
+        .group_by("__i", maintain_order=True)
+        .agg(pl.col("__column").drop_nulls().unique(maintain_order=True).str.join(",").alias("source_column"))
+        .with_columns(pl.when(pl.col("source_column") != "").then(pl.col("source_column")).alias("source_column"))
+    )
+    out = numbered.join(located, on="__i", how="left", maintain_order="left").drop("__i")
+    order = list(findings.columns)
+    at = order.index("source_row") + 1 if "source_row" in order else len(order)
+    return out.select([*order[:at], "source_column", *order[at:]])

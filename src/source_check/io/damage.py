@@ -18,11 +18,14 @@ digit codes some of which start with 0, for a value that lost its leading zeros
 ``unique`` rules, and those row rules, are not applicable to such a value (none of them can be valid), so
 each damaged cell yields exactly one finding, with a message that says what happened.
 
-A credit code saved as a number keeps only 15 significant digits
-(``913101070000000000``); a few valid all-digit codes look the same, so only the check
-character can tell them apart. Such a value stays a ``<field>.format`` finding, whose
-message gains the hint "疑似被Excel当作数字保存…" (the check character is not computed
-twice).
+A code that reaches the reader as a *number* (a number cell in a workbook, a float
+column in parquet, a program's ``913101070000001024.0`` in CSV) with 16 or more digits
+is read in scientific notation with the 15 digits Excel kept (``9.13101070000001E+17``,
+see :func:`~.values.number_as_code`), so this rule names it. As *text*, a credit code
+that looks saved as a number (``913101070000000000``) may also be a valid all-digit
+code, so only the check character can tell them apart: it stays a ``<field>.format``
+finding, whose message gains the hint "疑似被Excel当作数字保存…" (the check character is
+not computed twice).
 
 The rules are ordinary pack rules in the same SQL subset, so every engine runs them,
 counts stay exact and ``max_findings_per_rule`` applies.

@@ -25,13 +25,16 @@ Examples
 from __future__ import annotations
 
 import codecs
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Position
 from .sniff import utf16_side
 
-__all__ = ["CHUNK_BYTES", "SAMPLE_BYTES", "TextEncoding", "detect_encoding", "sample_text", "transcode"]
+__all__ = [
+    "CHUNK_BYTES", "SAMPLE_BYTES", "TextEncoding", "detect_encoding", "head_is_ascii", "sample_text", "transcode",
+]
 
 #: Bytes read from the start of a file to decide its encoding and find its header.
 SAMPLE_BYTES = 1 << 20
@@ -94,6 +97,13 @@ def detect_encoding(path: Path, explicit: str | None = None) -> TextEncoding:
             return TextEncoding("gb18030", f"指定编码 {explicit}，按其超集 GB18030 读取")
         if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
             name = "utf-8-sig"
+        if name in ("utf-16", "utf-32") and not any(head.startswith(b) for b, n in _BOMS if n == name):
+            side = utf16_side(head) if name == "utf-16" else None
+            if side is None:
+                raise InputError(f"指定编码 {explicit}，但文件开头没有字节顺序标记（BOM）；"
+                                 f"请指定 {name}-le 或 {name}-be (no byte-order mark: pass {name}-le or {name}-be)",
+                                 Position(file))
+            return TextEncoding(side, f"指定编码 {explicit}，文件没有字节顺序标记，按 {side.upper()} 读取")
         return TextEncoding(name, f"指定编码 {explicit}")
     for bom, name in _BOMS:
         if head.startswith(bom):
@@ -130,19 +140,43 @@ def sample_text(path: Path, encoding: TextEncoding) -> tuple[str, bool]:
         head = fh.read(SAMPLE_BYTES)
         complete = not fh.read(1)
     decoder = codecs.getincrementaldecoder(encoding.name)("replace")
-    text = decoder.decode(head, complete)
+    try:
+        text = decoder.decode(head, complete)
+    except UnicodeError as exc:  # UTF-16/32 without a byte-order mark
+        raise InputError(f"不能按编码 {encoding.name.upper()} 读取：{exc} (cannot decode as {encoding.name})",
+                         Position(str(path))) from None
     return text.removeprefix("\ufeff"), complete
 
 
-def transcode(path: Path, encoding: TextEncoding, dest: Path) -> None:
-    """Write ``path`` decoded from ``encoding`` to ``dest`` as UTF-8, a chunk at a time.
+def head_is_ascii(path: Path) -> bool:
+    """Whether the first :data:`SAMPLE_BYTES` of a file are plain ASCII (no evidence of
+    UTF-8 or of any other encoding)."""
+    with path.open("rb") as fh:
+        return fh.read(SAMPLE_BYTES).isascii()
 
-    Raises :class:`InputError` naming the line of the first byte that does not decode.
+
+def transcode(path: Path, encoding: TextEncoding, dest: Path | None) -> None:
+    """Write ``path`` decoded from ``encoding`` to ``dest`` as UTF-8, a chunk at a time
+    (``dest=None``: only check that the whole file decodes).
+
+    Raises :class:`InputError` naming the line and byte of the first bytes that do not
+    decode.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes("名称\\n甲\\n".encode() + b"\\xe4\\xb8\\n")
+    >>> try:
+    ...     transcode(p, TextEncoding("utf-8", ""), None)
+    ... except InputError as exc:
+    ...     print(exc.position.line, exc.message.split("；")[0])
+    3 第 3 行附近（第 12 字节）有不能按 UTF-8 解码的内容
     """
     decoder = codecs.getincrementaldecoder(encoding.name)("strict")
     lines = 0
     offset = 0
-    with path.open("rb") as src, dest.open("wb") as out:
+    with path.open("rb") as src, (dest.open("wb") if dest is not None else open(os.devnull, "wb")) as out:
         while True:
             chunk = src.read(CHUNK_BYTES)
             final = not chunk
@@ -156,7 +190,11 @@ def transcode(path: Path, encoding: TextEncoding, dest: Path) -> None:
                     f"请确认文件编码或用 --encoding 指定 (bytes that do not decode as {encoding.name})",
                     Position(str(path), line),
                 ) from None
-            out.write(text.removeprefix("\ufeff").encode("utf-8") if offset == 0 else text.encode("utf-8"))
+            except UnicodeError as exc:  # UTF-16/32 without a byte-order mark
+                raise InputError(f"不能按编码 {encoding.name.upper()} 读取：{exc} (cannot decode as {encoding.name})",
+                                 Position(str(path))) from None
+            if dest is not None:
+                out.write(text.removeprefix("\ufeff").encode("utf-8") if offset == 0 else text.encode("utf-8"))
             lines += chunk.count(b"\n")
             offset += len(chunk)
             if final:

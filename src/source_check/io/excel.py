@@ -40,6 +40,7 @@ import polars as pl
 from ..errors import InputError, Position
 from .headers import HEAD_ROWS
 from .log import column_letter
+from .values import EXCEL_DIGITS_LIMIT, number_as_code
 
 __all__ = ["ExcelGrid", "Workbook"]
 
@@ -118,8 +119,17 @@ class Workbook:
         df = sheet.to_polars()
         return [list(r) for r in df.rows()], letters, visible
 
-    def load(self, name: str, numeric: list[str] | None = None) -> ExcelGrid:
-        """The whole sheet as text; columns in ``numeric`` (letters) take exact float values."""
+    def load(self, name: str, numeric: list[str] | None = None, codes: list[str] | None = None) -> ExcelGrid:
+        """The whole sheet as text.
+
+        Columns in ``numeric`` (letters) take the exact value of number cells; a
+        TRUE/FALSE cell there reads ``TRUE``/``FALSE`` (not 1/0), so the field's type rule
+        names it. In ``codes`` (text and code fields) a number cell of 16 or more digits,
+        which Excel has already cut to 15 significant digits, reads in scientific notation
+        (``9.13101E+17``, see :func:`~.values.number_as_code`); a shorter integer is its digits.
+        Number cells are told from text cells by reading the columns once more as floats
+        and as booleans (calamine makes any number a boolean, and no text).
+        """
         sheet = self._load(name, dtypes="string")
         index = {column_letter(c.absolute_index): c.absolute_index for c in sheet.selected_columns}
         letters = list(index)
@@ -136,9 +146,28 @@ class Workbook:
         if not letters:
             return ExcelGrid(pl.DataFrame(), [])
         frame.columns = letters
-        wanted = [index[x] for x in (numeric or []) if x in index]
+        number_cols = {x for x in (numeric or []) if x in index}
+        code_cols = {x for x in (codes or []) if x in index} - number_cols
+        wanted = sorted(index[x] for x in number_cols | code_cols)
         if wanted and frame.height:
-            floats = self._load(name, use_columns=wanted, dtypes=dict.fromkeys(wanted, "float")).to_polars()
-            floats.columns = [column_letter(i) for i in wanted]
-            frame = frame.with_columns(pl.coalesce(_number_text(floats[c]), pl.col(c)).alias(c) for c in floats.columns)
+            floats = self._typed(name, wanted, "float")
+            flags = self._typed(name, wanted, "boolean")
+            exprs = []
+            for c in floats.columns:
+                text, value = pl.col(c), floats[c]
+                is_bool = flags[c].is_not_null() & text.is_in(["true", "false"])
+                if c in number_cols:
+                    expr = pl.when(is_bool).then(text.str.to_uppercase()).otherwise(
+                        pl.coalesce(_number_text(value), text))
+                else:
+                    is_long_number = flags[c].is_not_null() & ~is_bool & (value.abs() >= EXCEL_DIGITS_LIMIT)
+                    expr = pl.when(is_long_number).then(number_as_code(pl.lit(value))).otherwise(text)
+                exprs.append(expr.alias(c))
+            frame = frame.with_columns(exprs)
         return ExcelGrid(frame, letters, errors)
+
+    def _typed(self, name: str, columns: list[int], dtype: str) -> pl.DataFrame:
+        """Columns (absolute indices, sorted) read as ``dtype``, named by letter."""
+        typed: pl.DataFrame = self._load(name, use_columns=columns, dtypes=dict.fromkeys(columns, dtype)).to_polars()
+        typed.columns = [column_letter(i) for i in columns]
+        return typed

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..errors import InputError
+from ..errors import InputError, Position
 
 __all__ = ["read_explanations"]
 
@@ -30,8 +30,10 @@ def read_explanations(path: str | Path) -> pl.DataFrame:
             df = pl.read_excel(p, sheet_name=sheet, engine="calamine", infer_schema_length=0)
         else:
             df = pl.read_csv(p, infer_schema=False, encoding="utf8-lossy")
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise InputError(f"无法读取说明文件：{str(exc).splitlines()[0]}", None) from None
+    except Exception as exc:  # fastexcel raises its own exception tree (CalamineError…), polars and OS errors
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"无法读取说明文件（文件已损坏或格式不对）(cannot read the explanations file)：{first}",
+                         Position(str(p))) from None
     rename = {"指纹": "fingerprint", "说明": "text", "填写人": "who", "填写时间": "when"}
     df = df.rename({k: v for k, v in rename.items() if k in df.columns})
     if "fingerprint" not in df.columns or "text" not in df.columns:

@@ -5,8 +5,10 @@ field by, in this order, the exact field id, label, 指标代码 or alias; then 
 normalised text (NFKC, no whitespace, no leading ``其中：``, no ``*`` marks); then
 without a trailing unit such as ``（千元）``; then without a leading code such as
 ``01.``. A header may span up to three rows (merged group cells above their columns,
-whose text is tried on its own and joined with the cells below), and may be followed by
-a row of 指标代码 (``甲 乙 01 02 …``) that maps the columns the labels left open.
+whose text is tried on its own and joined with the cells below); within the header a
+cell that is exactly a 指标代码 (``01``) names its column when no label did; and the
+header may be followed by a row of 指标代码 (``甲 乙 01 02 …``) that maps the columns
+still open.
 
 Examples
 --------
@@ -256,8 +258,9 @@ def detect_header(
     """Find the header among ``rows`` (the first :data:`HEAD_ROWS` rows of a sheet).
 
     The header is the block of one to three consecutive rows whose cells name the most
-    distinct fields (ties: the fewest rows, then the highest). A row of 指标代码 right
-    under it is recognised and maps columns the labels did not. When no row names
+    distinct fields (ties: the fewest rows, then the highest). Within it, a cell that is
+    exactly a field's 指标代码 (``01``) maps its column when the labels did not. A row of
+    指标代码 right under it is recognised and maps columns still open. When no row names
     ``min_matches`` fields by label, a row of 指标代码 alone may serve as the header.
     Returns ``None`` when nothing matches.
     """
@@ -281,8 +284,10 @@ def detect_header(
             if best is None or key > best[0]:
                 last = r + depth - 1
                 best = (key, HeaderLayout(r, last, None, last + 1, fields, headers, dups))
-    if best is not None and best[1].score >= min_matches:
-        return _with_code_row(best[1], grid, matcher)
+    if best is not None:
+        layout = _with_header_codes(best[1], grid, matcher)
+        if layout.score >= min_matches:
+            return _with_code_row(layout, grid, matcher)
     for r, row in enumerate(grid):  # a header of 指标代码 only
         if _is_code_row(row, matcher, loose=False):
             fields = {}
@@ -294,6 +299,28 @@ def detect_header(
                 headers = {c: cell for c, cell in enumerate(row) if cell}
                 return HeaderLayout(r, r, r, r + 1, fields, headers)
     return None
+
+
+def _with_header_codes(layout: HeaderLayout, grid: list[list[str]], matcher: FieldMatcher) -> HeaderLayout:
+    """Map the columns the labels left open whose header cell is a pack 指标代码 exactly
+    (``统一社会信用代码,街镇代码,01,02,08,12``, as 联网直报 exports write it)."""
+    fields = dict(layout.fields)
+    duplicates = dict(layout.duplicates)
+    for c in range(len(grid[layout.last])):
+        if c in fields or c in duplicates:
+            continue
+        cells = [grid[r][c] for r in reversed(range(layout.first, layout.last + 1)) if grid[r][c]]
+        fid = matcher.match_code(cells[0]) if cells else None
+        if fid is None:
+            continue
+        if fid in fields.values():
+            duplicates[c] = fid
+        else:
+            fields[c] = fid
+    if fields == layout.fields and duplicates == layout.duplicates:
+        return layout
+    return HeaderLayout(layout.first, layout.last, layout.code_row, layout.data_start, fields, layout.headers,
+                        duplicates, layout.conflicts)
 
 
 def _with_code_row(layout: HeaderLayout, grid: list[list[str]], matcher: FieldMatcher) -> HeaderLayout:

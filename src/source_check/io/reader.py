@@ -41,7 +41,7 @@ from ..errors import InputError, Position
 from ..pack.model import Pack
 from ..result import InputInfo
 from .assemble import PROVENANCE, ColumnMap, assemble, describe_columns
-from .encoding import TextEncoding
+from .encoding import TextEncoding, head_is_ascii, transcode
 from .headers import FieldMatcher
 from .log import ReadEvent
 from .sniff import sniff
@@ -156,6 +156,8 @@ def read_submission(
     InputError
         A file that cannot be read at all, has no header matching the pack, or lacks a
         required field; the message names the file (and sheet) and what was expected.
+        Files with a header but no data row are an error when none of the files has
+        data (one empty file among others is a ``no_rows`` warning in the log).
     """
     if isinstance(paths, (pl.DataFrame, pl.LazyFrame)) or type(paths).__module__.startswith("pandas"):
         from ..api import as_lazyframe
@@ -181,6 +183,14 @@ def read_submission(
             _LIVE_TEMP.discard(temp.dir)
             temp.dir.cleanup()
         raise
+    if submission.inputs and not any(i.rows_read for i in submission.inputs):
+        names = "、".join(i.path for i in submission.inputs)
+        what = "文件没有数据行" if len(submission.inputs) == 1 else f"各文件（{names}）都没有数据行"
+        if temp.dir is not None:
+            _LIVE_TEMP.discard(temp.dir)
+            temp.dir.cleanup()
+        raise InputError(f"{what}：表头下没有任何单位的记录 (no data rows under the header)",
+                         Position(submission.inputs[0].path))
     if frames:
         submission.frame = pl.concat(frames, how="diagonal_relaxed")
     submission._temp = temp.dir
@@ -218,10 +228,14 @@ def _read_file(
     try:
         frame, rows_read, skipped, columns, events = assemble(raw, path, pack, opts, notes)
     except Utf8Broken:
-        if opts.encoding:
-            raise InputError(f"文件中有不能按指定编码 {opts.encoding} 解码的内容 (does not decode as {opts.encoding})",
+        # the start decoded as UTF-8 (or the caller said so) but a later byte does not: the
+        # start is evidence of UTF-8 unless it was plain ASCII, so name the bad bytes
+        if opts.encoding or not head_is_ascii(path):
+            name = opts.encoding or "utf-8"
+            transcode(path, TextEncoding(name, ""), None)  # raises InputError naming the line and byte
+            raise InputError(f"文件中有不能按编码 {name} 解码的内容 (does not decode as {name})",
                              Position(file)) from None
-        gb = TextEncoding("gb18030", "文件开头是 UTF-8，但后文不是，改按 GB18030 读取")
+        gb = TextEncoding("gb18030", "文件开头只有 ASCII 字符，后文不是 UTF-8，改按 GB18030 读取")
         raw = from_text(path, matcher, pack, opts, temp.path, source=TextSource.open(path, None, temp.path, force=gb))
         frame, rows_read, skipped, columns, events = assemble(raw, path, pack, opts, notes)
     info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events))

@@ -34,6 +34,9 @@ _EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Ref": "#REF!", "Value": "#VAL
                  "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
 
 
+_FORMAT_NAMES = {"xls": ".xls（Excel 97–2003）", "ods": ".ods（OpenDocument）", "xlsx": ".xlsb"}
+
+
 @dataclass(frozen=True)
 class Options:
     """What the caller asked for, and the fields one file may hold."""
@@ -75,6 +78,7 @@ class RawTable:
     sheet: str | None = None
     excel: bool = False
     events: list[ReadEvent] = field(default_factory=list)
+    text: TextSource | None = None  # the text file scanned, to locate a record polars cannot read
 
 
 class Utf8Broken(Exception):
@@ -133,7 +137,8 @@ def from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: O
         events.append(ReadEvent(file, "sheet", f"工作表“{other}”也有对应的表头（{other_layout.score} 个字段），未读取；"
                                 f"如需核查请用 --sheet 指定", sheet=name, level="warning"))
     numeric = [letters[c] for c, f in layout.fields.items() if pack.fields[f].type in ("int", "float")]
-    grid = book.load(name, numeric=numeric)
+    codes = [letters[c] for c, f in layout.fields.items() if pack.fields[f].type == "str"]
+    grid = book.load(name, numeric=numeric, codes=codes)
     if grid.errors:
         cells = [f"{col}{row} {_excel_error(detail)}" for row, col, detail in grid.errors[:20]]
         more = f"等 {len(grid.errors)} 个" if len(grid.errors) > 20 else ""
@@ -146,6 +151,11 @@ def from_excel(path: Path, kind: str, matcher: FieldMatcher, pack: Pack, opts: O
     raw.excel = True
     raw.events[:0] = events
     raw.events += merge_events
+    if kind != "xlsx" or path.suffix.lower() == ".xlsb":
+        # calamine (fastexcel) reports no merged cells for .xls/.xlsb/.ods: say so
+        what = _FORMAT_NAMES.get(kind, kind)
+        raw.events.append(ReadEvent(file, "merged", f"{what} 工作簿的合并单元格无法读取，未检查：数据区若有合并单元格"
+                                    "（如街镇代码合并多行），只有第一行有值，其余行按空值读取", sheet=name))
     return raw
 
 
@@ -213,25 +223,39 @@ def from_text(
     raw = _raw_from_layout(src.scan(), src.letters, src.head, layout, file, None)
     raw.events[:0] = events
     raw.frame = raw.frame.with_columns(pl.col(ROW).cast(pl.Int64))
+    raw.text = src
     return raw
 
 
 def from_columnar(path: Path, kind: str, matcher: FieldMatcher) -> RawTable:
     file = str(path)
+    stream = kind == "ipc" and not _has_ipc_footer(path)
     try:
-        lf = pl.scan_parquet(path) if kind == "parquet" else pl.scan_ipc(path)
+        if stream:  # the Arrow IPC stream format (.arrows, write_ipc_stream): no footer, read whole
+            lf = pl.read_ipc_stream(path).lazy()
+        else:
+            lf = pl.scan_parquet(path) if kind == "parquet" else pl.scan_ipc(path)
         names = list(lf.collect_schema().names())
     except (pl.exceptions.PolarsError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"无法读取 {kind} 文件 (cannot read {kind})：{first}", Position(file)) from None
     fields, dups = map_names(names, matcher)
     frame = lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
-    events = [ReadEvent(file, "header", f"{kind} 文件，按列名对应 {len(fields)} 个字段："
+    what = "Arrow IPC 流格式（stream）" if stream else kind
+    events = [ReadEvent(file, "header", f"{what} 文件，按列名对应 {len(fields)} 个字段："
                         + "、".join(f"{names[c]}→{f}" for c, f in fields.items()))]
     return RawTable(
         frame, names, {n: n for n in names}, {names[c]: f for c, f in fields.items()},
         {names[c]: f for c, f in dups.items()}, None, None, False, events,
     )
+
+
+def _has_ipc_footer(path: Path) -> bool:
+    """Whether a file ends with the Arrow IPC *file* magic (``ARROW1``); the stream
+    format (and a truncated file) does not."""
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 6))
+        return fh.read(6) == b"ARROW1"
 
 
 def _raw_from_layout(

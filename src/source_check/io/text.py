@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,10 @@ from .headers import HEAD_ROWS
 from .log import column_letter
 
 __all__ = ["ROW", "TextSource", "sniff_delimiter"]
+
+
+def _where(line: int, record: int) -> str:
+    return f"第 {line} 行" + (f"（第 {record} 条记录）" if record != line else "")
 
 #: The column holding each record's row number (1-based, as Excel shows it).
 ROW = "__row"
@@ -108,6 +114,40 @@ class TextSource:
     @property
     def letters(self) -> list[str]:
         return [column_letter(i) for i in range(self.width)]
+
+    def locate_error(self, polars_message: str = "") -> tuple[str, int]:
+        """Where a record breaks the table, for an error that polars reported without a row:
+        a Chinese sentence naming the line (and record) and the column, and the line.
+
+        Called only when the scan failed: the file is streamed once with Python's ``csv``
+        module, record by record, until the first record with more fields than
+        :attr:`width` or a quote that is never closed. ``(polars' first line, 0)`` when
+        neither is found.
+        """
+        path = self.prepare()
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.reader(fh, delimiter=self.delimiter, strict=True)
+            record, line = 0, 0
+            try:
+                for fields in reader:
+                    record += 1
+                    start, line = line + 1, reader.line_num
+                    if len(fields) > self.width:
+                        extra = column_letter(self.width)
+                        return (f"{_where(start, record)}有 {len(fields)} 个字段，"
+                                f"多于表头所在的文件开头各行的 {self.width} 个，从 {extra} 列起多出"
+                                f"（可能有未加引号的分隔符“{self.delimiter}”）", start)
+            except csv.Error:
+                start = line + 1
+                fh.seek(0)
+                text = next(itertools.islice(fh, start - 1, None), "")
+                opened = next(csv.reader([text], delimiter=self.delimiter), [])
+                column = column_letter(max(len(opened) - 1, 0))
+                return (f"{_where(start, record + 1)} {column} 列的引号没有配对（以引号开头的内容一直没有结束引号），"
+                        "之后的各行无法按列读取", start)
+        found = re.search(r"at column '(\w+)'", polars_message)
+        first = polars_message.splitlines()[0] if polars_message else ""
+        return (f"{found.group(1)} 列有不能读取的内容：{first}" if found else first), 0
 
     def scan(self) -> pl.LazyFrame:
         """Every record as text columns ``A``, ``B``… plus :data:`ROW`."""

@@ -7,7 +7,9 @@ All functions build polars expressions; nothing loops over rows in Python.
   ``na_values`` made null;
 * numbers (``int``/``float`` fields): full-width digits and punctuation made ASCII,
   the Unicode minus made ``-``, thousands separators (``,`` ``，``, spaces, ``'``) removed
-  wherever they are, as the engine already removes commas;
+  only between well-formed groups of three digits (``1,234,567.5``); text that is then
+  not a number (``1,5``, ``12 34``, ``1.234,56``, ``12人``, ``TRUE``) is kept as written,
+  so that the field's type rule quotes what was read;
 * codes (``str`` fields with a format, code list, pattern, the key or the group):
   full-width made ASCII, a trailing ``.0`` (``310107005.0``, as a program writes a
   number) removed;
@@ -19,9 +21,9 @@ company names are written.
 Examples
 --------
 >>> import polars as pl
->>> s = pl.DataFrame({"x": [" １２，３４５ ", "1 234 567", "−5", "无", "\\u200b7\\u3000", None]})
+>>> s = pl.DataFrame({"x": [" １２，３４５ ", "1 234 567", "−5", "无", "\\u200b7\\u3000", "1,5", "１２ａ", None]})
 >>> s.select(clean_number(pl.col("x"), ("无",))).to_series().to_list()
-['12345', '1234567', '-5', None, '7', None]
+['12345', '1234567', '-5', None, '7', '1,5', '１２ａ', None]
 >>> pl.DataFrame({"x": ["３１０１０７００５", "310107005.0"]}).select(clean_code(pl.col("x"), ())).to_series().to_list()
 ['310107005', '310107005']
 """
@@ -35,6 +37,7 @@ import polars as pl
 
 __all__ = [
     "FULLWIDTH",
+    "GROUPED_NUMBER",
     "NOTE_MARKERS",
     "TOTAL_MARKERS",
     "ZERO_WIDTH",
@@ -45,7 +48,9 @@ __all__ = [
     "clean_text",
     "na_both",
     "null_if",
+    "number_as_code",
     "skip_reason",
+    "strip_grouping",
 ]
 
 #: Characters removed wherever they appear.
@@ -81,8 +86,24 @@ _TOTAL, _NOTE, _EITHER = _marker_regex(TOTAL_MARKERS), _marker_regex(NOTE_MARKER
     TOTAL_MARKERS + NOTE_MARKERS)
 
 
-#: Thousands separators, removed anywhere in a number (as the engine removes commas).
-_SEPARATORS = (",", " ", "\u00a0", "\u2009", "\u202f", "'")
+#: A number written with thousands separators in well-formed groups of three digits
+#: (``1,234``, ``1 234 567.5``, ``1'234``, ``1，234``): the only place separators are removed.
+#: ``1,5``, ``12 34`` or ``1.234,56`` stay as written, so the field's type rule names them.
+GROUPED_NUMBER = r"^[-+]?\d{1,3}(?:[,，\s']\d{3})+(?:\.\d+)?$"
+_SEPARATOR_CLASS = r"[,，\s']"
+
+
+def strip_grouping(text: pl.Expr) -> pl.Expr:
+    """``text`` without its thousands separators when it is a :data:`GROUPED_NUMBER`,
+    else unchanged (shared with the engine, which types in-memory text the same way).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": ["1,234", "1 234 567.5", "1,5", "12 34", "1.234,56", "-12,345", None]})
+    >>> df.select(strip_grouping(pl.col("x"))).to_series().to_list()
+    ['1234', '1234567.5', '1,5', '12 34', '1.234,56', '-12345', None]
+    """
+    return pl.when(text.str.contains(GROUPED_NUMBER)).then(text.str.replace_all(_SEPARATOR_CLASS, "")).otherwise(text)
 
 
 # Each clean-up below is one chain over its input; only the final empty/NA → null step
@@ -121,13 +142,59 @@ def na_both(na_values: Sequence[str]) -> list[str]:
 
 
 def clean_number(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
-    """Text of a number as a program reads it: ASCII, no thousands separators."""
-    return null_if(_ascii(x, _SEPARATORS), na_both(na_values))
+    """Text of a number as a program reads it: ASCII, without the thousands separators of
+    well-formed groups (:data:`GROUPED_NUMBER`). Text that is not a number then is kept
+    as written (only surrounding blanks removed), so the type rule quotes it as read."""
+    number = strip_grouping(_ascii(x).str.strip_prefix("'"))  # '123: Excel's mark for a number typed as text
+    as_read = x.cast(pl.String).str.strip_chars(_STRIP)
+    return null_if(pl.when(number.cast(pl.Float64, strict=False).is_not_null()).then(number).otherwise(as_read),
+                   na_both(na_values))
+
+
+#: The smallest number with more digits than Excel keeps (15 significant digits): a code
+#: stored as such a number has lost its tail.
+EXCEL_DIGITS_LIMIT = 1e15
+
+
+def number_as_code(x: pl.Expr) -> pl.Expr:
+    """The text of a number that landed in a text or code field (a number cell, a float column).
+
+    An integer below 10^15 is its digits (a 街镇 code ``310107005`` stored as a number is
+    intact); a number of 16 or more digits has lost digits (Excel keeps 15 significant
+    digits, a double about 16) and is written in scientific notation with the 15 digits
+    Excel kept (``9.13101070000001E+17``), so that the ``<field>.excel_damaged`` rule
+    names it; other numbers are their shortest decimal text.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [9.13101e17, 9.13101063015123e17, 310107005.0, 1.5, 1e15, None]})
+    >>> df.select(number_as_code(pl.col("x"))).to_series().to_list()
+    ['9.13101E+17', '9.13101063015123E+17', '310107005', '1.5', '1E+15', None]
+    """
+    x = x.cast(pl.Float64)
+    exp = x.abs().log10().floor()
+    mantissa = (x / pl.lit(10.0).pow(exp)).round(14)
+    carry = mantissa.abs() >= 10  # 9.99999999999999995 rounds up to 10
+    mantissa = pl.when(carry).then(mantissa / 10).otherwise(mantissa).round(14)
+    exp = pl.when(carry).then(exp + 1).otherwise(exp).cast(pl.Int64)
+    sci = pl.concat_str(mantissa.cast(pl.String).str.replace(r"\.0$", ""), pl.lit("E+"),
+                        exp.cast(pl.String).str.zfill(2))
+    return (
+        pl.when(x.abs() >= EXCEL_DIGITS_LIMIT).then(sci)
+        .when(x == x.round(0)).then(x.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(x.cast(pl.String))
+    )
 
 
 def clean_code(x: pl.Expr, na_values: Sequence[str]) -> pl.Expr:
-    """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``."""
-    return null_if(_ascii(x).str.strip_chars(_STRIP).str.replace(r"\.0+$", ""), na_both(na_values))
+    """A code's text: ASCII, and ``123.0`` (a number written by a program) → ``123``; a
+    program's float of 16 or more digits (``913101070000001024.0``) → scientific notation
+    (see :func:`number_as_code`)."""
+    s = _ascii(x).str.strip_chars(_STRIP)
+    long_float = s.str.contains(r"^[-+]?[0-9]{16,}\.0+$")
+    as_float = number_as_code(s.cast(pl.Float64, strict=False))
+    s = pl.when(long_float).then(as_float).otherwise(s.str.replace(r"\.0+$", ""))
+    return null_if(s, na_both(na_values))
 
 
 def clean_date(x: pl.Expr, na_values: Sequence[str], *, excel: bool = False) -> pl.Expr:
