@@ -55,7 +55,7 @@ def test_cli_rules_doc_writes_and_checks(tmp_path, capsys):
     root = tmp_path / "rules"
     (root / "common").mkdir(parents=True)
     shutil.copytree(RULES / "codelists", root / "codelists")
-    shutil.copy(RULES / "common" / "unit.yaml", root / "common" / "unit.yaml")
+    shutil.copy(RULES / "common" / "base.yaml", root / "common" / "base.yaml")
     shutil.copy(RULES / "labor_102.yaml", root / "labor_102.yaml")
 
     assert main(["rules-doc", str(root), "--check"]) == 1  # no README yet

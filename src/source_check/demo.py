@@ -44,7 +44,7 @@ _EXT = {"parquet": "parquet", "xlsx": "xlsx", "csv-gb18030": "csv"}
 
 def demo_packs() -> list[Pack]:
     """Shipped packs that check a generated form, leaving out a pack when a pack that
-    extends it checks the same form (``common-unit`` under ``unit-101``, ``finance-103``
+    extends it checks the same form (``common-base`` under ``unit-101``, ``finance-103``
     under ``finance-b103``…)."""
     packs = [pack for pack in load_packs() if resolve_forms(pack) is not None]
 

@@ -38,7 +38,7 @@ def _pack_or_skip(name: str):
         pytest.skip(f"pack {name} is not shipped yet")
 
 
-@pytest.mark.parametrize("name", ["common-unit", "labor-102"])
+@pytest.mark.parametrize("name", ["common-base", "labor-102"])
 def test_violation_pool_examples_fail_alone(name):
     from source_check.synth.violations import violation_pool
 
@@ -53,8 +53,8 @@ def test_violation_pool_examples_fail_alone(name):
         assert set(found.filter(pl.col("rule_id").is_in(sorted(rule_ids)))["rule_id"]) == {rid}, v.mutation
 
 
-def test_common_unit_rules_are_all_violable():
-    pack = load_pack("common-unit")
+def test_common_base_rules_are_all_violable():
+    pack = load_pack("common-base")
     strategy = rule_violations(pack, ["credit_code.unique", "town_code.codelist"])
     assert strategy is not None
     with pytest.raises(ValueError, match="无法单独违反"):

@@ -34,7 +34,7 @@ Examples
 --------
 >>> import polars as pl
 >>> from source_check import check, load_pack
->>> pack = with_read_checks(load_pack("common-unit"))
+>>> pack = with_read_checks(load_pack("common-base"))
 >>> codes = ["9.13101E+17", "91310107MA1G00000Q", "913101070000000000"]
 >>> r = check(pl.DataFrame({"credit_code": codes, "town_code": ["310107005"] * 3}), pack)
 >>> r.findings["rule_id"].to_list()

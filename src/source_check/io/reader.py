@@ -14,8 +14,9 @@ Examples
 >>> import tempfile, pathlib
 >>> from source_check import load_pack
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "曹杨.csv"
->>> _ = p.write_bytes("2024年12月 从业人员\\n统一社会信用代码,街镇代码,从业人员期末人数\\n"
-...                   "91310107MA1G00000Q,310107005,\\"1,200\\"\\n合计,,1200\\n".encode("gb18030"))
+>>> _ = p.write_bytes("2024年12月 从业人员\\n统一社会信用代码,街镇代码,从业人员期末人数,平均人数,工资总额\\n"
+...                   "91310107MA1G00000Q,310107005,\\"1,200\\",1190,165000\\n合计,,1200,1190,165000\\n"
+...                   .encode("gb18030"))
 >>> with read_submission(p, load_pack("labor-102")) as sub:
 ...     df = sub.frame.collect()
 >>> df.select("credit_code", "emp_end", "source_row").rows()

@@ -7,7 +7,7 @@ Examples
 --------
 >>> import polars as pl
 >>> from source_check import check, load_pack
->>> r = check(pl.DataFrame({"credit_code": ["bad"], "town_code": ["310107005"]}), load_pack("common-unit"))
+>>> r = check(pl.DataFrame({"credit_code": ["bad"], "town_code": ["310107005"]}), load_pack("common-base"))
 >>> d = result_to_dict(r)
 >>> d["schema"], d["summary"]["by_level"]["error"], d["findings"][0]["rule_id"]
 ('source-check/result/v1', 1, 'credit_code.format')

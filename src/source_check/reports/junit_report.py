@@ -9,7 +9,7 @@ Examples
 --------
 >>> import polars as pl
 >>> from source_check import check, load_pack
->>> r = check(pl.DataFrame({"credit_code": ["bad"], "town_code": ["310107005"]}), load_pack("common-unit"))
+>>> r = check(pl.DataFrame({"credit_code": ["bad"], "town_code": ["310107005"]}), load_pack("common-base"))
 >>> '<failure message="credit_code.format' in junit_xml(r)
 True
 """

@@ -4,7 +4,7 @@ Examples
 --------
 >>> import polars as pl
 >>> from source_check import check, load_pack
->>> r = check(pl.DataFrame({"credit_code": ["bad"], "town_code": ["310107005"]}), load_pack("common-unit"))
+>>> r = check(pl.DataFrame({"credit_code": ["bad"], "town_code": ["310107005"]}), load_pack("common-base"))
 >>> markdown(r).splitlines()[0]
 '# 源头数据质量核查：调查单位标识通用核查（统一社会信用代码、街镇、报告期）'
 """

@@ -24,7 +24,7 @@ Examples
 >>> from source_check.synth import synthesize
 >>> from source_check import load_pack
 >>> s = synthesize(300, seed=1, anomalies="invalid_code=0.02")
->>> ev = evaluate(s, [load_pack("labor-102"), load_pack("common-unit")], baselines=("robust_z",))
+>>> ev = evaluate(s, [load_pack("labor-102"), load_pack("common-base")], baselines=("robust_z",))
 >>> row = ev.kinds.filter(kind="invalid_code", method="packs").row(0, named=True)
 >>> row["recall_covered"]
 1.0

@@ -135,7 +135,7 @@ def resolve_forms(pack: Pack) -> list[str] | None:
     Examples
     --------
     >>> from source_check import load_pack
-    >>> resolve_forms(load_pack("labor-102")), resolve_forms(load_pack("common-unit"))
+    >>> resolve_forms(load_pack("labor-102")), resolve_forms(load_pack("common-base"))
     (['102'], ['101'])
     """
     if pack.forms:
