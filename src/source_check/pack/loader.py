@@ -230,6 +230,7 @@ class _Merged:
     detectors: dict[str, tuple[DetectorSpec, Position]] = field(default_factory=dict)
     scoring: dict[str, Any] = field(default_factory=dict)
     disable: set[str] = field(default_factory=set)
+    field_files: dict[str, Path] = field(default_factory=dict)
     locs: dict[Position, tuple[YamlDoc, tuple[str | int, ...]]] = field(default_factory=dict)
 
 
@@ -295,7 +296,11 @@ def _collect(
         if name in spec.model_fields_set:
             merged.spec[name] = getattr(spec, name)
     for fid, fspec in spec.fields.items():
+        inherited = merged.fields.get(fid)
+        if inherited is not None:  # a child restates a field: its keys override, the rest is inherited
+            fspec = inherited[0].model_copy(update={k: getattr(fspec, k) for k in fspec.model_fields_set})
         merged.fields[fid] = (fspec, f.doc.position(("fields", fid), key=True))
+        merged.field_files[fid] = f.path
     for name, value in spec.params.items():
         merged.params[name] = (value, f.doc.position(("params", name), key=True))
     for name, cl in spec.codelists.items():
@@ -617,6 +622,14 @@ def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTe
     return out
 
 
+def _dropped_constraint(merged: _Merged, rid: str, pos: Position) -> bool:
+    """A parent's patch of ``<field>.<constraint>`` whose constraint a later file's
+    restatement of the field turned off (``unique: false``): dropped with the constraint."""
+    fid, dot, _ = rid.rpartition(".")
+    owner = merged.field_files.get(fid) if dot else None
+    return owner is not None and pos.file != str(owner)
+
+
 def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pack:
     top = merged.files[-1]
     builder = _Builder(merged, issues)
@@ -645,6 +658,8 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
                 rules.append(rule)
     for rid, plist in patches.items():
         for _, pos in plist:
+            if _dropped_constraint(merged, rid, pos):
+                continue
             issues.append(Issue("规则缺少 check 或 balance，且没有同编号的继承规则或字段约束可覆盖", pos, rid,
                                 _suggest(rid, [*generated_ids, *merged.rules])))
     for rid, (rspec, pos) in merged.rules.items():

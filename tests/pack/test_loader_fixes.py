@@ -1,0 +1,53 @@
+"""Loader gaps found by the audit of issue 2: each test failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from source_check import PackError, load_pack
+
+
+def test_a_child_restating_a_field_merges_key_by_key(write_pack):
+    write_pack(
+        "pack: parent\nkey: [k]\nfields:\n  k: {type: str}\n  a: {label: 金额, type: int, min: 0, unique: true}\n"
+        "rules:\n  - {id: a.min, level: warning}\n  - {id: a.unique, level: info}\n",
+        "parent.yaml",
+    )
+    child = write_pack("pack: child\nextends: [parent.yaml]\nfields:\n  a: {label: 金额（千元）, type: float}\n",
+                       "child.yaml")
+    pack = load_pack(child)
+    a = pack.fields["a"]
+    assert (a.label, a.type, a.min, a.unique) == ("金额（千元）", "float", 0, True)
+    assert pack.rule("a.min").level == "warning" and pack.rule("a.unique").level == "info"
+
+
+def test_a_child_turning_a_constraint_off_drops_the_parents_patch(write_pack):
+    write_pack("pack: parent\nfields:\n  a: {type: int, unique: true}\nrules:\n  - {id: a.unique, level: info}\n",
+               "parent.yaml")
+    child = write_pack("pack: child\nextends: [parent.yaml]\nfields:\n  a: {unique: false}\n", "child.yaml")
+    assert [r.id for r in load_pack(child).rules] == ["a.type"]
+
+
+def test_a_patch_of_a_missing_constraint_in_the_same_file_is_still_an_error(write_pack):
+    path = write_pack("pack: t\nfields:\n  a: {type: int}\nrules:\n  - {id: a.unique, level: info}\n")
+    with pytest.raises(PackError, match="没有同编号"):
+        load_pack(path)
+
+
+def test_design_example_extending_common_unit_loads(tmp_path):
+    """DESIGN §3: a pack extends common/unit.yaml and restates credit_code without ``unique``."""
+    import shutil
+
+    from tests.conftest import RULES
+
+    shutil.copytree(RULES / "common", tmp_path / "rules" / "common")
+    shutil.copytree(RULES / "codelists", tmp_path / "rules" / "codelists")
+    child = tmp_path / "rules" / "labor.yaml"
+    child.write_text(
+        "pack: labor\nextends: [common/unit.yaml]\nkey: [credit_code]\n"
+        "fields:\n  credit_code: {label: 统一社会信用代码, type: str, required: true, format: uscc}\n",
+        encoding="utf-8",
+    )
+    pack = load_pack(child)
+    assert pack.fields["credit_code"].unique is True
+    assert "统一社会信用代码" in pack.rule("credit_code.unique").message.text  # the parent's patch still applies
