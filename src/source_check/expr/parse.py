@@ -30,6 +30,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from .functions import FUNCTIONS, function_name
+from .types import TypeProblem, infer
 
 __all__ = ["MAX_EXPR_CHARS", "ExpressionError", "ParsedExpr", "Scope", "parse_expression"]
 
@@ -129,6 +130,8 @@ class ParsedExpr:
     null_aware: frozenset[str]
     prev_fields: frozenset[str]
     prev_null_aware: frozenset[str]
+    #: inferred result type: ``bool``, ``int``, ``float``, ``str``, ``date`` or ``null``
+    type: str = "null"
 
     @property
     def uses_prev(self) -> bool:
@@ -289,6 +292,10 @@ def parse_expression(text: str, scope: Scope) -> ParsedExpr:
             visit(child, child_null_aware, depth + 1)
 
     visit(tree, False, 0)
+    try:
+        result_type = infer(tree, scope.fields, scope.params)
+    except TypeProblem as exc:
+        raise ExpressionError(f"类型不匹配：{exc.message}", _offset(exc.node), exc.hint) from None
     return ParsedExpr(
         text=text,
         ast=tree,
@@ -296,4 +303,5 @@ def parse_expression(text: str, scope: Scope) -> ParsedExpr:
         null_aware=frozenset(null_aware - columns),
         prev_fields=frozenset(prev_fields),
         prev_null_aware=frozenset(prev_null_aware - prev_fields),
+        type=result_type,
     )

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Issue, PackError, Position
 from ..expr.parse import ExpressionError, ParsedExpr, Scope, parse_expression
 from ..expr.template import Template, parse_template
+from ..expr.types import TYPE_NAMES_ZH
 from ..formats import FORMATS
 from .constraints import RuleDraft, field_rule_drafts
 from .model import DEFAULT_NA_VALUES, Codelist, Pack, PackTest, Rule
@@ -387,10 +388,17 @@ class _Builder:
 
     def parse(self, text: str, scope: Scope, rule_id: str, pos: Position | None, key: str) -> ParsedExpr | None:
         try:
-            return parse_expression(text, scope)
+            parsed = parse_expression(text, scope)
         except ExpressionError as exc:
             self._report(exc, text, rule_id, pos, key)
             return None
+        if key in ("check", "when") and parsed.type not in ("bool", "null"):
+            kind = TYPE_NAMES_ZH.get(parsed.type, parsed.type)
+            lead = len(text) - len(text.lstrip())
+            self._report(ExpressionError(f"必须是条件（结果为真或假），这里的结果是{kind}", lead,
+                                         "例如写成比较：a > 0、s IS NOT NULL"), text, rule_id, pos, key)
+            return None
+        return parsed
 
     def template(self, text: str, scope: Scope, rule_id: str, pos: Position | None) -> Template | None:
         try:
