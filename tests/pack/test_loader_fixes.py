@@ -51,3 +51,26 @@ def test_design_example_extending_common_unit_loads(tmp_path):
     pack = load_pack(child)
     assert pack.fields["credit_code"].unique is True
     assert "统一社会信用代码" in pack.rule("credit_code.unique").message.text  # the parent's patch still applies
+
+
+BLOCKS = [
+    # (the rule's check as written, line:column of the misspelt 'emp_femal')
+    ("    check: >-\n      emp_end >= 0 AND\n      emp_femal <= emp_end\n", "7:7"),
+    ("    check: >\n      emp_end >= 0\n\n      AND emp_femal <= emp_end\n", "8:11"),
+    ("    check: |\n      emp_end >= 0\n        AND emp_femal <= 1\n", "7:13"),
+    ("    check: |-\n        emp_end >= 0 AND\n        emp_femal <= 1\n", "7:9"),
+    ("    check: emp_end >= 0 AND\n      emp_femal <= 1\n", "6:7"),
+    ("    check: \"emp_end >= 0 AND\n      emp_femal <= 1\"\n", "6:7"),
+    ("    check: 'emp_end >= 0 AND emp_femal <= 1'\n", "5:30"),
+]
+
+
+@pytest.mark.parametrize(("block", "where"), BLOCKS)
+def test_positions_inside_multi_line_scalars(write_pack, block, where):
+    head = "pack: p\nfields: {emp_end: {type: int}, emp_female: {type: int}}\nrules:\n  - id: R1\n"
+    path = write_pack(head + block)
+    with pytest.raises(PackError) as info:
+        load_pack(path)
+    issue = info.value.issues[0]
+    assert "emp_femal" in issue.message and issue.rule_id == "R1"
+    assert f"{issue.position.line}:{issue.position.column}" == where, str(issue)

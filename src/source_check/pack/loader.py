@@ -357,14 +357,6 @@ def _read_codelist(name: str, base: Path, spec: Any, pos: Position) -> tuple[Cod
 # --- building rules ------------------------------------------------------------------
 
 
-def _expr_position(doc_pos: Position, style: str | None, offset: int, text: str) -> Position:
-    if style in ("|", ">"):
-        line = doc_pos.line + 1 + text[:offset].count("\n")
-        return Position(doc_pos.file, line, 0)
-    quote = 1 if style in ("'", '"') else 0
-    return doc_pos.shifted(quote + offset)
-
-
 class _Builder:
     def __init__(self, merged: _Merged, issues: list[Issue]) -> None:
         self.merged = merged
@@ -375,16 +367,17 @@ class _Builder:
     def scope(self, allow_prev: bool) -> Scope:
         return Scope(self.field_types, self.params, frozenset(self.merged.codelists), allow_prev)
 
-    def _locate(self, rule_pos: Position | None, key: str) -> tuple[Position | None, str | None]:
+    def _locate(self, rule_pos: Position | None, key: str, text: str, offset: int) -> Position | None:
+        """Where ``text[offset]`` is, ``text`` being the rule's ``key`` (check, when, message)."""
         if rule_pos is None:
-            return None, None
+            return None
         loc = self.merged.locs.get(rule_pos)
         if loc is not None:
             doc, path = loc
             full = (*path, key)
             if full in doc.positions:
-                return doc.positions[full], doc.styles.get(full)
-        return rule_pos, None
+                return doc.scalar_position(full, text, offset)
+        return rule_pos
 
     def parse(self, text: str, scope: Scope, rule_id: str, pos: Position | None, key: str) -> ParsedExpr | None:
         try:
@@ -408,9 +401,7 @@ class _Builder:
             return None
 
     def _report(self, exc: ExpressionError, text: str, rule_id: str, pos: Position | None, key: str) -> None:
-        where, style = self._locate(pos, key)
-        if where is not None:
-            where = _expr_position(where, style, exc.offset, text)
+        where = self._locate(pos, key, text, exc.offset)
         self.issues.append(Issue(f"{key}: {exc.message}", where, rule_id, exc.hint))
 
     def rule(self, spec: RuleSpec, pos: Position | None, kind: str) -> Rule | None:
