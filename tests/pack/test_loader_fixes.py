@@ -74,3 +74,38 @@ def test_positions_inside_multi_line_scalars(write_pack, block, where):
     issue = info.value.issues[0]
     assert "emp_femal" in issue.message and issue.rule_id == "R1"
     assert f"{issue.position.line}:{issue.position.column}" == where, str(issue)
+
+
+@pytest.mark.parametrize("name", ["row", "rule_id", "message", "group"])
+def test_a_key_field_named_like_a_findings_column_is_a_load_error(write_pack, name):
+    path = write_pack(f"pack: t\nkey: [{name}]\nfields:\n  {name}: {{type: str}}\n  a: {{type: int}}\n")
+    with pytest.raises(PackError) as info:
+        load_pack(path)
+    issue = info.value.issues[0]
+    assert f"key 字段不能叫 '{name}'" in issue.message and "rule_id" in issue.message
+    assert (issue.position.line, issue.position.column) == (4, 3)
+
+
+def test_fields_with_findings_names_outside_the_key_still_run(make_pack):
+    import polars as pl
+
+    import source_check as sc
+
+    pack = make_pack("pack: t\nkey: [k]\nfields: {k: {}, row: {type: int}, message: {}}\n"
+                     "rules: [{id: R1, check: row > 0, message: '{message}{row}'}]\n")
+    result = sc.check(pl.DataFrame({"k": ["a", "b"], "row": [0, 1], "message": ["m", "n"]}), pack)
+    assert result.findings["message"].to_list() == ["m0"]
+
+
+def test_a_field_id_with_two_leading_underscores_is_refused(write_pack):
+    with pytest.raises(PackError, match="两个下划线"):
+        load_pack(write_pack("pack: t\nfields: {__row: {type: int}}\n"))
+
+
+def test_history_rules_without_key_are_a_load_error(write_pack):
+    path = write_pack("pack: t\nfields:\n  a: {type: int}\nhistory:\n  - {id: H1, check: a >= prev(a)}\n")
+    with pytest.raises(PackError) as info:
+        load_pack(path)
+    issue = info.value.issues[0]
+    assert "history 规则需要 key" in issue.message
+    assert (issue.position.line, issue.position.column) == (4, 1)

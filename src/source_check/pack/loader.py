@@ -483,6 +483,8 @@ def _field_issues(merged: _Merged, issues: list[Issue]) -> None:
     for fid, (fspec, pos) in merged.fields.items():
         if not _ID_RE.match(fid):
             issues.append(Issue(f"字段标识 '{fid}' 只能由字母、数字和下划线组成，且不以数字开头", pos))
+        elif fid.startswith("__"):
+            issues.append(Issue(f"字段标识 '{fid}' 不能以两个下划线开头（留作内部列名）", pos))
         if fspec.codelist is not None and fspec.codelist not in merged.codelists:
             issues.append(Issue(f"字段 '{fid}' 引用了未定义的代码表 '{fspec.codelist}'", pos,
                                 hint=_suggest(fspec.codelist, merged.codelists)))
@@ -513,12 +515,23 @@ def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
         if fspec.form is not None and fspec.form not in forms:
             issues.append(Issue(f"字段 '{fid}' 的 form '{fspec.form}' 不在 forms 列表 {forms} 中", pos,
                                 hint=_suggest(fspec.form, forms)))
+    if any(rid not in merged.disable for rid in merged.history) and not spec.get("key"):
+        first = next(f for f in merged.files if f.spec.history)
+        issues.append(Issue("history 规则需要 key：上期数据按 key 与本期的同一单位对应",
+                            first.doc.position(("history",), key=True),
+                            hint="在规则包顶层写 key: [统一社会信用代码字段]"))
     if forms and not spec.get("key"):
         issues.append(Issue("多表规则包（forms）必须设置 key，用于连接各表", top.doc.position(("forms",))))
+    from ..engine.assemble import FINDINGS_COLUMNS
+
     for i, k in enumerate(spec.get("key") or []):
         if k not in merged.fields:
             issues.append(Issue(f"key 引用了未知字段 '{k}'", top.doc.position(("key", i)),
                                 hint=_suggest(k, merged.fields)))
+        elif k in FINDINGS_COLUMNS:
+            pos = merged.fields[k][1]
+            issues.append(Issue(f"key 字段不能叫 '{k}'：问题清单已有同名列（保留名：{'、'.join(FINDINGS_COLUMNS)}）",
+                                pos, hint=f"把字段改名，例如 '{k}_id'，并用 label 或 aliases 对应原表头"))
     for name in ("group", "period"):
         value = spec.get(name)
         if value is not None and value not in merged.fields:
