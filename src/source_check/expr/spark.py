@@ -24,7 +24,7 @@ import sqlglot
 from sqlglot import exp
 
 from ..formats import FORMATS, USCC_ALPHABET
-from .functions import FUNCTIONS, function_name
+from .functions import FUNCTIONS, function_name, regex_with_flags
 from .parse import ParsedExpr, Scope
 
 __all__ = ["SPARK_TEMPLATES", "to_spark_sql"]
@@ -108,6 +108,10 @@ def to_spark_sql(parsed: ParsedExpr, scope: Scope, codelists: Mapping[str, list[
             if spec.name == "orgcode":
                 return _parse(_orgcode_sql(x), read="spark")
             return _parse(f"{x} RLIKE '{spec.regex}'", read="spark")
+        if name == "regexp_like":
+            flags = str(args[2].name) if len(args) > 2 else ""
+            pattern = exp.Literal.string(regex_with_flags(str(args[1].name), flags))
+            return exp.RegexpLike(this=args[0], expression=pattern)
         if name in SPARK_TEMPLATES:
             return _parse(SPARK_TEMPLATES[name].format(x=_spark(args[0])), read="spark")
         return node
