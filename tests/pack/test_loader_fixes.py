@@ -109,3 +109,36 @@ def test_history_rules_without_key_are_a_load_error(write_pack):
     issue = info.value.issues[0]
     assert "history 规则需要 key" in issue.message
     assert (issue.position.line, issue.position.column) == (4, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "fragment"),
+    [
+        ("pack: t\nextends: [/etc/passwd]\n", "2:11", "不能写绝对路径"),
+        ("pack: t\nextends: ['C:\\\\packs\\\\base.yaml']\n", "2:11", "不能写绝对路径"),
+        ("pack: t\nextends: [../secret.txt]\n", "2:11", "必须是 .yaml 或 .yml 文件"),
+        ("pack: t\ncodelists:\n  c: {file: /tmp/secret.csv, key: code}\n", "3:13", "不能写绝对路径"),
+        ("pack: t\ncodelists:\n  c: {file: secret.txt, key: code}\n", "3:13", "必须是 .csv 文件"),
+    ],
+)
+def test_pack_paths_must_be_relative_pack_or_csv_files(write_pack, text, where, fragment):
+    with pytest.raises(PackError) as info:
+        load_pack(write_pack(text))
+    issue = info.value.issues[0]
+    assert fragment in issue.message, str(issue)
+    assert f"{issue.position.line}:{issue.position.column}" == where, str(issue)
+
+
+def test_relative_paths_with_dotdot_still_work(write_pack):
+    write_pack("code,name\n1,甲\n", "codelists/c.csv")
+    write_pack("pack: base\ncodelists: {c: {file: ../codelists/c.csv, key: code}}\nfields: {a: {codelist: c}}\n",
+               "common/base.yaml")
+    pack = load_pack(write_pack("pack: t\nextends: [../common/base.yaml]\n", "cross/t.yaml"))
+    assert pack.codelists["c"].codes == ("1",)
+
+
+def test_a_missing_code_list_column_does_not_echo_the_file(write_pack):
+    write_pack("SECRET_TOKEN=abc123\n", "c.csv")
+    with pytest.raises(PackError) as info:
+        load_pack(write_pack("pack: t\ncodelists: {c: {file: c.csv, key: SECRET_TOKEN=abc12}}\n"))
+    assert "abc123" not in str(info.value)

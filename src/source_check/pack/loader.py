@@ -24,7 +24,7 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -224,7 +224,7 @@ class _Merged:
     spec: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, tuple[FieldSpec, Position]] = field(default_factory=dict)
     params: dict[str, tuple[Any, Position]] = field(default_factory=dict)
-    codelists: dict[str, tuple[Path, Any, Position]] = field(default_factory=dict)
+    codelists: dict[str, tuple[Path | None, Any, Position]] = field(default_factory=dict)
     rules: dict[str, tuple[RuleSpec, Position]] = field(default_factory=dict)
     patches: dict[str, list[tuple[RuleSpec, Position]]] = field(default_factory=dict)
     history: dict[str, tuple[RuleSpec, Position]] = field(default_factory=dict)
@@ -274,6 +274,26 @@ def _patched(base: RuleSpec, patch: RuleSpec) -> RuleSpec:
     return base.model_copy(update=changes)
 
 
+def _path_problem(text: str, suffixes: tuple[str, ...], what: str) -> str | None:
+    """Why a path written in a pack is refused: absolute, or not a pack/code-list file.
+
+    Paths are relative to the pack that names them (``../common/unit.yaml`` is fine), so
+    a pack carried to another machine reads the same files, and a pack cannot make the
+    loader open an arbitrary file (``/etc/passwd``) and echo it in an error.
+
+    >>> _path_problem("../common/unit.yaml", (".yaml",), "extends") is None
+    True
+    >>> _path_problem("/etc/passwd", (".yaml",), "extends")
+    "extends 只能写相对规则包的路径，不能写绝对路径 '/etc/passwd'"
+    """
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or PureWindowsPath(text).drive \
+            or text.startswith("~"):
+        return f"{what} 只能写相对规则包的路径，不能写绝对路径 '{text}'"
+    if not text.lower().endswith(suffixes):
+        return f"{what} 必须是 {' 或 '.join(suffixes)} 文件：'{text}'"
+    return None
+
+
 def _collect(
     path: Path, stack: tuple[Path, ...], merged: _Merged, issues: list[Issue], raw: bytes | None = None
 ) -> None:
@@ -285,6 +305,9 @@ def _collect(
         raise PackError([Issue(f"extends 层数超过 {MAX_EXTENDS_DEPTH}", Position(str(path)))])
     f = _read_file(path, raw)
     for i, parent in enumerate(f.spec.extends):
+        problem = _path_problem(parent, (".yaml", ".yml"), "extends")
+        if problem is not None:
+            raise PackError([Issue(problem, f.doc.position(("extends", i)))])
         parent_path = (path.parent / parent)
         if not parent_path.is_file():
             raise PackError([Issue(f"extends 指向的文件不存在：{parent}", f.doc.position(("extends", i)))])
@@ -305,6 +328,11 @@ def _collect(
     for name, value in spec.params.items():
         merged.params[name] = (value, f.doc.position(("params", name), key=True))
     for name, cl in spec.codelists.items():
+        problem = _path_problem(cl.file, (".csv",), f"代码表 '{name}' 的 file")
+        if problem is not None:
+            issues.append(Issue(problem, f.doc.position(("codelists", name, "file"))))
+            merged.codelists[name] = (None, cl, f.doc.position(("codelists", name), key=True))
+            continue
         merged.codelists[name] = (f.path.parent, cl, f.doc.position(("codelists", name), key=True))
     _merge_rules(merged.rules, merged.patches, spec.rules, f, "rules", issues, merged.locs)
     hist_patches: dict[str, list[tuple[RuleSpec, Position]]] = {}
@@ -340,8 +368,9 @@ def _read_codelist(name: str, base: Path, spec: Any, pos: Position) -> tuple[Cod
     columns = reader.fieldnames or []
     for col in [spec.key, *([spec.label] if spec.label else [])]:
         if col not in columns:
+            # no "did you mean" from the header: that would echo the content of the file
             raise PackError([Issue(f"代码表 '{name}'（{spec.file}）没有列 '{col}'", pos,
-                                   hint=_suggest(col, columns))])
+                                   hint=f"列名区分大小写，请对照 {Path(spec.file).name} 的第一行")])
     codes: list[str] = []
     labels: dict[str, str] = {}
     for row in reader:
@@ -647,6 +676,8 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
     builder = _Builder(merged, issues)
     codelists: dict[str, Codelist] = {}
     for name, (base, cl, pos) in merged.codelists.items():
+        if base is None:
+            continue  # its path was refused (reported when collected)
         try:
             codelists[name], raw = _read_codelist(name, base, cl, pos)
             extra_hash.append(raw)
