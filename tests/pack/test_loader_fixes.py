@@ -142,3 +142,59 @@ def test_a_missing_code_list_column_does_not_echo_the_file(write_pack):
     with pytest.raises(PackError) as info:
         load_pack(write_pack("pack: t\ncodelists: {c: {file: c.csv, key: SECRET_TOKEN=abc12}}\n"))
     assert "abc123" not in str(info.value)
+
+
+def test_extends_cycle_points_at_the_extends_entry(write_pack):
+    write_pack("pack: a\nextends: [b.yaml]\n", "a.yaml")
+    b = write_pack("pack: b\nextends:\n  - a.yaml\n", "b.yaml")
+    with pytest.raises(PackError) as info:
+        load_pack(b)
+    issue = info.value.issues[0]
+    assert "循环" in issue.message
+    assert issue.position.file.endswith("a.yaml") and (issue.position.line, issue.position.column) == (2, 11)
+
+
+def test_unknown_rule_ids_in_test_fails_are_load_errors(write_pack):
+    path = write_pack("pack: t\nfields: {a: {type: int, min: 0}}\nrules: [{id: R1, check: a < 10}]\n"
+                      "tests:\n  - {name: x, row: {a: 20}, fails: [R1, R2, a.mni, a.excel_damaged]}\n")
+    with pytest.raises(PackError) as info:
+        load_pack(path)
+    found = {i.rule_id: i for i in info.value.issues}
+    assert set(found) == {"R2", "a.mni"}
+    assert "是否想写 'a.min'" in str(found["a.mni"])
+    assert (found["R2"].position.line, found["R2"].position.column) == (5, 41)
+
+
+def test_schema_accepts_the_numbers_the_loader_accepts(write_pack):
+    import jsonschema
+
+    from source_check import pack_json_schema
+
+    text = ("pack: t\nversion: 2024.1\nfields: {a: {type: int, code: 12}}\nrules: [{id: 101, check: a > 0}]\n"
+            "tests: [{name: x, row: {a: 0}, fails: [101]}]\n")
+    import yaml
+
+    assert list(jsonschema.Draft202012Validator(pack_json_schema()).iter_errors(yaml.safe_load(text))) == []
+    pack = load_pack(write_pack(text))
+    assert (pack.version, pack.fields["a"].code, pack.rules[-1].id) == ("2024.1", "12", "101")
+
+
+def test_the_shipped_schema_file_is_current():
+    import json
+
+    from tests.conftest import ROOT
+
+    from source_check import pack_json_schema
+
+    assert json.loads((ROOT / "docs" / "pack.schema.json").read_text(encoding="utf-8")) == pack_json_schema()
+
+
+@pytest.mark.parametrize("cap", [-1, 1.5, True])
+def test_a_bad_findings_cap_is_a_clear_error(make_pack, cap):
+    import polars as pl
+
+    import source_check as sc
+
+    pack = make_pack("pack: t\nfields: {a: {type: int}}\nrules: [{id: R1, check: a > 0}]\n")
+    with pytest.raises(sc.InputError, match="max_findings_per_rule"):
+        sc.check(pl.DataFrame({"a": [0]}), pack, max_findings_per_rule=cap)

@@ -295,14 +295,16 @@ def _path_problem(text: str, suffixes: tuple[str, ...], what: str) -> str | None
 
 
 def _collect(
-    path: Path, stack: tuple[Path, ...], merged: _Merged, issues: list[Issue], raw: bytes | None = None
+    path: Path, stack: tuple[Path, ...], merged: _Merged, issues: list[Issue], raw: bytes | None = None,
+    via: Position | None = None,
 ) -> None:
+    """Merge ``path`` and its parents into ``merged``; ``via`` is the ``extends`` entry that named it."""
     resolved = path.resolve()
     if resolved in stack:
         chain = " → ".join(p.name for p in (*stack, resolved))
-        raise PackError([Issue(f"extends 形成循环：{chain}", Position(str(path)))])
+        raise PackError([Issue(f"extends 形成循环：{chain}", via or Position(str(path)))])
     if len(stack) > MAX_EXTENDS_DEPTH:
-        raise PackError([Issue(f"extends 层数超过 {MAX_EXTENDS_DEPTH}", Position(str(path)))])
+        raise PackError([Issue(f"extends 层数超过 {MAX_EXTENDS_DEPTH}", via or Position(str(path)))])
     f = _read_file(path, raw)
     for i, parent in enumerate(f.spec.extends):
         problem = _path_problem(parent, (".yaml", ".yml"), "extends")
@@ -311,7 +313,7 @@ def _collect(
         parent_path = (path.parent / parent)
         if not parent_path.is_file():
             raise PackError([Issue(f"extends 指向的文件不存在：{parent}", f.doc.position(("extends", i)))])
-        _collect(parent_path, (*stack, resolved), merged, issues)
+        _collect(parent_path, (*stack, resolved), merged, issues, via=f.doc.position(("extends", i)))
     if any(existing.path.resolve() == resolved for existing in merged.files):
         return  # a diamond: the same parent reached twice is merged once
     merged.files.append(f)
@@ -645,10 +647,15 @@ def _scoring_issues(merged: _Merged, issues: list[Issue]) -> None:
             issues.append(Issue("scoring.min_explanation_length 不能为负数", at("min_explanation_length")))
 
 
-def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTest]:
+def _tests(f: _File, issues: list[Issue], fields: dict[str, Any], rule_ids: set[str]) -> list[PackTest]:
     out: list[PackTest] = []
     for i, t in enumerate(f.spec.tests):
         pos = f.doc.position(("tests", i))
+        for j, rid in enumerate(t.fails):
+            field_id, _, suffix = rid.rpartition(".")
+            if rid not in rule_ids and not (suffix == "excel_damaged" and field_id in fields):
+                issues.append(Issue(f"测试 '{t.name}' 的 fails 中的规则编号 '{rid}' 不存在（或已停用）",
+                                    f.doc.position(("tests", i, "fails", j)), rid, _suggest(rid, rule_ids)))
         rows = ([t.row] if t.row is not None else []) + list(t.rows or [])
         if not rows:
             issues.append(Issue(f"测试 '{t.name}' 缺少 row 或 rows", pos))
@@ -735,7 +742,8 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
     _structure_issues(merged, issues)
     _detector_issues(merged, issues, {*generated_ids, *merged.rules, *merged.history})
     _scoring_issues(merged, issues)
-    tests = _tests(top, issues, merged.fields)
+    active = {r.id for r in rules} | {r.id for r in history} | {d for d in merged.detectors if d not in merged.disable}
+    tests = _tests(top, issues, merged.fields, active)
     spec = merged.spec
     digest = hashlib.sha256()
     for f in merged.files:
