@@ -198,3 +198,17 @@ def test_a_bad_findings_cap_is_a_clear_error(make_pack, cap):
     pack = make_pack("pack: t\nfields: {a: {type: int}}\nrules: [{id: R1, check: a > 0}]\n")
     with pytest.raises(sc.InputError, match="max_findings_per_rule"):
         sc.check(pl.DataFrame({"a": [0]}), pack, max_findings_per_rule=cap)
+
+
+def test_typecheck_still_names_the_rule_at_fault_when_many_rules_load_together():
+    from source_check.engine.typecheck import typecheck_pack
+
+    rules = "".join(f"  - {{id: R{i}, check: a >= {i}}}\n" for i in range(50))
+    pack = load_pack_text_ok("pack: t\nfields: {a: {type: int}, s: {}}\nrules:\n" + rules)
+    assert typecheck_pack(pack) == []
+
+
+def load_pack_text_ok(text: str):
+    from source_check import load_pack_text
+
+    return load_pack_text(text)
