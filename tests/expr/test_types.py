@@ -74,3 +74,19 @@ def test_when_must_be_a_condition():
 
 def test_every_function_has_a_type_signature():
     assert set(FUNCTIONS) == set(FUNCTION_TYPES)
+
+
+def test_spark_sql_writes_date_constants_as_iso_dates():
+    from source_check.expr.parse import Scope, parse_expression
+    from source_check.expr.spark import to_spark_sql
+
+    scope = Scope(fields={"s": "str", "d": "date"})
+
+    def sql(text: str) -> str:
+        return to_spark_sql(parse_expression(text, scope), scope)
+
+    assert sql("d > '2024/01/02'") == "d > CAST('2024-01-02' AS DATE)"
+    assert sql("d = DATE '2024年1月2日'") == "d = CAST('2024-01-02' AS DATE)"
+    assert sql("d between '2024-01-01' and '20241231'") == (
+        "d BETWEEN CAST('2024-01-01' AS DATE) AND CAST('2024-12-31' AS DATE)")
+    assert sql("s = '2024/01/02'") == "s = '2024/01/02'"
