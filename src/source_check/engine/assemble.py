@@ -14,9 +14,17 @@ from ..scoring import ScoringConfig, explanation_ok_expr, finding_fingerprint_ex
 from .compile import PROVENANCE, PackPlan, status_name
 
 __all__ = [
-    "LEVEL_ORDER", "PAIR_SCHEMA", "detector_findings", "empty_findings", "group_expr", "group_summary",
-    "mark_explained", "order_findings", "rule_findings",
+    "FINDINGS_COLUMNS", "LEVEL_ORDER", "PAIR_SCHEMA", "detector_findings", "empty_findings", "group_expr",
+    "group_summary", "mark_explained", "order_findings", "rule_findings",
 ]
+
+#: Columns the findings (and the detectors' unit tables) add next to the key fields: a
+#: key field may not take one of these names (the loader refuses it with its position).
+FINDINGS_COLUMNS = (
+    "row", "group", "rule_id", "level", "dimension", "message", "fields", "values", "imbalance", "score",
+    "fingerprint", "priority", "fkey", "explanation", "explained", "source", "unit", "field", "suggested",
+    "source_file", "source_sheet", "source_row",
+)
 
 ROW = "__row"
 PRIORITY = "__priority"

@@ -23,7 +23,7 @@ import polars as pl
 from sqlglot import exp
 
 from ..expr.functions import FUNCTIONS, function_name
-from ..expr.polars_compile import POLARS_TYPES, PolarsCompiler, prev_name
+from ..expr.polars_compile import POLARS_TYPES, PolarsCompiler, date_from_text, prev_name
 from ..expr.template import Template
 from ..io.values import null_if, strip_grouping
 from ..pack.constraints import number_text
@@ -32,7 +32,6 @@ from ..pack.model import Pack, Rule
 __all__ = ["PROVENANCE", "PackPlan", "format_values", "raw_name", "status_name"]
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S")
 
 
 def raw_name(field_id: str) -> str:
@@ -76,7 +75,7 @@ def _typed(field_type: str, x: pl.Expr, dtype: pl.DataType, na_values: tuple[str
     if isinstance(dtype, pl.Datetime):
         return x.dt.date()
     text = _clean_text(x, na_values)
-    return pl.coalesce([text.str.strptime(pl.Date, fmt, strict=False) for fmt in _DATE_FORMATS])
+    return date_from_text(text)
 
 
 def _lossless(field_type: str, dtype: pl.DataType) -> bool:

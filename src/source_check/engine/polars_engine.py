@@ -170,6 +170,12 @@ def run_check(
     explanations: pl.DataFrame | None = None,
 ) -> CheckResult:
     """Evaluate ``pack`` over ``data`` (and ``previous``), score and summarise."""
+    if max_findings_per_rule is not None and (
+        isinstance(max_findings_per_rule, bool) or not isinstance(max_findings_per_rule, int)
+        or max_findings_per_rule < 0
+    ):
+        raise InputError(f"max_findings_per_rule 必须是不小于 0 的整数（或 None 表示不限），实际为 "
+                         f"{max_findings_per_rule!r}")
     try:
         plan, _, sinks, aggregates = build_plan(pack, data, previous)
         collected = pl.collect_all(sinks, engine="streaming")

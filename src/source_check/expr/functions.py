@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from ..formats import FORMATS, orgcode_valid_expr, uscc_valid_expr
 
-__all__ = ["FUNCTIONS", "Compiler", "FunctionSpec", "function_name"]
+__all__ = ["FUNCTIONS", "REGEX_FLAGS", "Compiler", "FunctionSpec", "function_name", "regex_with_flags"]
 
 
 class Compiler(Protocol):
@@ -140,6 +140,8 @@ def function_name(node: exp.Expression) -> str | None:
 
 
 def _literal_int(node: exp.Expression) -> int:
+    if isinstance(node, exp.Neg):
+        return -_literal_int(node.this)
     return int(float(node.name))
 
 
@@ -158,9 +160,13 @@ def _abs(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
 
 @function("round", 1, 2, node=exp.Round, literal_args=(1,), spark="round({0}, {1})")
 def _round(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
-    """Round half away from zero to n decimals (default 0)."""
+    """Round half away from zero to n decimals (default 0; ``round(x, -2)`` to hundreds)."""
     digits = _literal_int(a[1]) if len(a) > 1 else 0
-    return _c(c, a, 0).cast(pl.Float64).round(digits, mode="half_away_from_zero")
+    x = _c(c, a, 0).cast(pl.Float64)
+    if digits < 0:
+        scale = float(10 ** -digits)
+        return (x / scale).round(0, mode="half_away_from_zero") * scale
+    return x.round(digits, mode="half_away_from_zero")
 
 
 @function("floor", 1, node=exp.Floor, spark="floor({0})")
@@ -251,8 +257,9 @@ def _length(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
 
 @function("substr", 2, 3, node=exp.Substring, literal_args=(1, 2), spark="substr({args})")
 def _substr(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
-    """``substr(x, start, length)``, 1-based like SQL."""
-    start = max(_literal_int(a[1]) - 1, 0)
+    """``substr(x, start, length)``, 1-based like SQL; a negative start counts from the end."""
+    first = _literal_int(a[1])
+    start = first if first < 0 else max(first - 1, 0)
     length = _literal_int(a[2]) if len(a) > 2 else None
     return _text(c, a, 0).str.slice(start, length)
 
@@ -281,9 +288,11 @@ def _lower(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     return _text(c, a, 0).str.to_lowercase()
 
 
-@function("trim", 1, node=exp.Trim, spark="trim({0})", arg_keys=("this",))
+@function("trim", 1, 2, node=exp.Trim, literal_args=(1,), spark="trim({0})", arg_keys=("this", "expression"))
 def _trim(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
-    """Strip surrounding whitespace."""
+    """Strip surrounding whitespace, or the given characters: ``trim(x, 'x')``, ``TRIM(BOTH 'x' FROM x)``."""
+    if len(a) > 1:
+        return _text(c, a, 0).str.strip_chars(str(a[1].name))
     return _text(c, a, 0).str.strip_chars()
 
 
@@ -293,11 +302,27 @@ def _concat(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     return pl.concat_str([c.compile(x).cast(pl.String) for x in a])
 
 
-@function("regexp_like", 2, node=exp.RegexpLike, literal_args=(1,), spark="{0} rlike {1}",
-          arg_keys=("this", "expression"), shared=True)
+#: ``regexp_like`` flags: i ignore case, m ^/$ at line ends, s . matches a newline, c case-sensitive.
+REGEX_FLAGS = "imsc"
+
+
+def regex_with_flags(pattern: str, flags: str) -> str:
+    """The pattern with ``flags`` as an inline group (``(?i)``), understood by polars and Spark.
+
+    >>> regex_with_flags("abc", "ic")
+    '(?i)abc'
+    """
+    inline = "".join(dict.fromkeys(f for f in flags if f in "ims"))
+    return f"(?{inline}){pattern}" if inline else pattern
+
+
+@function("regexp_like", 2, 3, node=exp.RegexpLike, literal_args=(1, 2), spark="{0} rlike {1}",
+          arg_keys=("this", "expression", "flag"), shared=True)
 def _regexp_like(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
-    """True if the regex matches anywhere in x (anchor with ^…$ for a whole match)."""
-    return _text(c, a, 0).str.contains(str(a[1].name))
+    """True if the regex matches anywhere in x (anchor with ^…$ for a whole match);
+    ``regexp_like(x, pattern, 'i')`` ignores case (flags i, m, s, c)."""
+    pattern = regex_with_flags(str(a[1].name), str(a[2].name) if len(a) > 2 else "")
+    return _text(c, a, 0).str.contains(pattern)
 
 
 @function("starts_with", 2, node=exp.StartsWith, spark="startswith({0}, {1})",
@@ -375,7 +400,7 @@ def _format_valid(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """True if x has the named format (``uscc``, ``phone``, ``division12``…)."""
     name = str(a[1].name)
     spec = FORMATS.get(name)
-    if spec is None:  # the loader reports unknown formats; keep the compiler total
+    if spec is None:  # the parser refuses unknown formats; keep the compiler total
         return pl.lit(None, dtype=pl.Boolean)
     return spec.check(_text(c, a, 0))
 

@@ -21,6 +21,7 @@ source_check.expr.parse.ExpressionError: 不允许的语法：子查询 (Subquer
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -29,7 +30,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from .functions import FUNCTIONS, function_name
+from ..formats import FORMATS
+from .functions import FUNCTIONS, REGEX_FLAGS, function_name, regex_with_flags
+from .types import TypeProblem, infer
 
 __all__ = ["MAX_EXPR_CHARS", "ExpressionError", "ParsedExpr", "Scope", "parse_expression"]
 
@@ -129,6 +132,8 @@ class ParsedExpr:
     null_aware: frozenset[str]
     prev_fields: frozenset[str]
     prev_null_aware: frozenset[str]
+    #: inferred result type: ``bool``, ``int``, ``float``, ``str``, ``date`` or ``null``
+    type: str = "null"
 
     @property
     def uses_prev(self) -> bool:
@@ -180,6 +185,36 @@ def _parse(text: str) -> exp.Expression:
     if len(found) != 1:
         raise ExpressionError("只能写一个表达式，不能写多条语句")
     return cast(exp.Expression, found[0])
+
+
+#: Constant arguments that may be negative: ``round(x, -2)``, ``substr(x, -2)``.
+_NEGATIVE_OK = {("round", 1), ("substr", 1)}
+
+
+def _check_constant_args(fname: str, node: exp.Expression, args: list[exp.Expression]) -> None:
+    """Constant arguments a function would otherwise misread: format names, regex flags, TRIM sides."""
+    if fname == "format_valid":
+        name = str(args[1].name)
+        if not (isinstance(args[1], exp.Literal) and args[1].is_string) or name not in FORMATS:
+            raise ExpressionError(f"未知的格式名称 '{name}'", _offset(args[1]),
+                                  _suggest(name, sorted(FORMATS)) or "可用：" + ", ".join(sorted(FORMATS)))
+    elif fname == "regexp_like":
+        if len(args) > 2:
+            flags = str(args[2].name)
+            bad = sorted(set(flags) - set(REGEX_FLAGS))
+            if not (isinstance(args[2], exp.Literal) and args[2].is_string) or bad or not flags:
+                raise ExpressionError(f"regexp_like 的匹配选项 '{flags}' 无效", _offset(args[2]),
+                                      "可用：i 不区分大小写，m 多行，s 点号匹配换行，c 区分大小写")
+        try:
+            re.compile(regex_with_flags(str(args[1].name), str(args[2].name) if len(args) > 2 else ""))
+        except re.error as exc:
+            raise ExpressionError(f"regexp_like 的正则表达式无效：{exc}", _offset(args[1])) from None
+    elif fname == "trim":
+        side = node.args.get("position")
+        if side and str(side).upper() != "BOTH":
+            raise ExpressionError(f"TRIM 只支持去掉两端（BOTH），不支持 {side}", _offset(node))
+        if len(args) > 1 and not (isinstance(args[1], exp.Literal) and args[1].is_string and args[1].name):
+            raise ExpressionError("TRIM 要去掉的字符必须是非空的文本常量", _offset(args[1]))
 
 
 def parse_expression(text: str, scope: Scope) -> ParsedExpr:
@@ -253,10 +288,17 @@ def parse_expression(text: str, scope: Scope) -> ParsedExpr:
                 visit(args[0], in_null_aware, depth + 1)
                 return
             for pos in spec.literal_args:
-                if pos < len(args) and not isinstance(args[pos], exp.Literal):
+                if pos >= len(args):
+                    continue
+                arg = args[pos]
+                negative = isinstance(arg, exp.Neg) and isinstance(arg.this, exp.Literal) and not arg.this.is_string
+                if negative and (fname, pos) not in _NEGATIVE_OK:
+                    raise ExpressionError(f"函数 {fname} 的第 {pos + 1} 个参数不能为负数", _offset(arg))
+                if not (isinstance(arg, exp.Literal) or negative):
                     raise ExpressionError(
-                        f"函数 {fname} 的第 {pos + 1} 个参数必须是常量", _offset(args[pos])
+                        f"函数 {fname} 的第 {pos + 1} 个参数必须是常量", _offset(arg)
                     )
+            _check_constant_args(fname, node, args)
             for arg in args:
                 visit(arg, in_null_aware or spec.null_aware, depth + 1)
             return
@@ -289,6 +331,10 @@ def parse_expression(text: str, scope: Scope) -> ParsedExpr:
             visit(child, child_null_aware, depth + 1)
 
     visit(tree, False, 0)
+    try:
+        result_type = infer(tree, scope.fields, scope.params)
+    except TypeProblem as exc:
+        raise ExpressionError(f"类型不匹配：{exc.message}", _offset(exc.node), exc.hint) from None
     return ParsedExpr(
         text=text,
         ast=tree,
@@ -296,4 +342,5 @@ def parse_expression(text: str, scope: Scope) -> ParsedExpr:
         null_aware=frozenset(null_aware - columns),
         prev_fields=frozenset(prev_fields),
         prev_null_aware=frozenset(prev_null_aware - prev_fields),
+        type=result_type,
     )

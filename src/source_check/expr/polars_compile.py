@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 
 import polars as pl
@@ -24,8 +25,9 @@ from sqlglot import exp
 
 from .functions import FUNCTIONS, function_name
 from .parse import CAST_TYPES, Scope
+from .types import DATE_FORMATS, infer, parse_date_literal
 
-__all__ = ["POLARS_TYPES", "PolarsCompiler", "prev_name"]
+__all__ = ["POLARS_TYPES", "PolarsCompiler", "date_from_text", "prev_name"]
 
 POLARS_TYPES: dict[str, type[pl.DataType] | pl.DataType] = {
     "str": pl.String,
@@ -38,6 +40,29 @@ POLARS_TYPES: dict[str, type[pl.DataType] | pl.DataType] = {
 def prev_name(field_id: str) -> str:
     """Column that holds a field's previous-period value after the history join."""
     return f"__prev__{field_id}"
+
+
+def date_from_text(text: pl.Expr) -> pl.Expr:
+    """Text read as a date in any of :data:`~source_check.expr.types.DATE_FORMATS`; null if none fits.
+
+    >>> pl.select(date_from_text(pl.lit("2024年1月2日"))).item()
+    datetime.date(2024, 1, 2)
+    """
+    return pl.coalesce([text.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS])
+
+
+def _unwrap(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return node
+
+
+def _date_constant(node: exp.Expression) -> pl.Expr | None:
+    """A text constant read as a date (``'2024-01-02'``), or None if ``node`` is not one."""
+    inner = _unwrap(node)
+    if isinstance(inner, exp.Literal) and inner.is_string:
+        return pl.lit(parse_date_literal(str(inner.this)), dtype=pl.Date)
+    return None
 
 
 def _literal(node: exp.Literal) -> pl.Expr:
@@ -76,6 +101,9 @@ _BINARY: dict[type[exp.Expression], Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
     exp.Mod: lambda a, b: pl.when(b != 0).then(a % b),
     exp.DPipe: lambda a, b: pl.concat_str([a.cast(pl.String), b.cast(pl.String)]),
 }
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
 class PolarsCompiler:
@@ -145,10 +173,13 @@ class PolarsCompiler:
             return self.compile(node.this).is_null()
         op = _BINARY.get(type(node))
         if op is not None:
+            if isinstance(node, _COMPARISONS):
+                return op(*self._operands(node.this, node.expression))
             return op(self.compile(node.this), self.compile(node.expression))
         if isinstance(node, exp.Between):
-            x = self.compile(node.this)
-            return (x >= self.compile(node.args["low"])) & (x <= self.compile(node.args["high"]))
+            x, low = self._operands(node.this, node.args["low"])
+            _, high = self._operands(node.this, node.args["high"])
+            return (x >= low) & (x <= high)
         if isinstance(node, exp.In):
             return self._in(node)
         if isinstance(node, exp.Case):
@@ -161,20 +192,55 @@ class PolarsCompiler:
                 self.compile(other) if other is not None else pl.lit(None)
             )
         if isinstance(node, (exp.Cast, exp.TryCast)):
-            target = POLARS_TYPES[CAST_TYPES[node.to.this.name]]
-            return self.compile(node.this).cast(target, strict=False)
+            return self._cast(node)
         raise TypeError(f"node {type(node).__name__} passed the allow-list but cannot compile")
+
+    def type_of(self, node: exp.Expression) -> str:
+        """The node's inferred type (:mod:`source_check.expr.types`)."""
+        known = (node.meta or {}).get("sc_type") if hasattr(node, "meta") else None
+        if known is None:
+            known = infer(node, self.scope.fields, self.scope.params)
+        return str(known)
+
+    def _operands(self, a: exp.Expression, b: exp.Expression) -> tuple[pl.Expr, pl.Expr]:
+        """Both sides of a comparison; a text constant compared with a date is read as a date."""
+        ta, tb = self.type_of(a), self.type_of(b)
+        left = (_date_constant(a) if tb == "date" and ta == "str" else None)
+        right = (_date_constant(b) if ta == "date" and tb == "str" else None)
+        return (left if left is not None else self.compile(a),
+                right if right is not None else self.compile(b))
+
+    def _cast(self, node: exp.Cast | exp.TryCast) -> pl.Expr:
+        target = CAST_TYPES[node.to.this.name]
+        if target == "date":
+            constant = _date_constant(node.this)
+            if constant is not None:
+                return constant
+            source = self.type_of(node.this)
+            x = self.compile(node.this)
+            if source == "date":
+                return x
+            if source == "null":
+                return pl.lit(None, dtype=pl.Date)
+            return date_from_text(x.cast(pl.String).str.strip_chars())
+        return self.compile(node.this).cast(POLARS_TYPES[target], strict=False)
 
     def _in(self, node: exp.In) -> pl.Expr:
         x = self.compile(node.this)
         items = node.expressions
+        if self.type_of(node.this) == "date":
+            result: pl.Expr | None = None
+            for item in items:
+                eq = operator.eq(*self._operands(node.this, item))
+                result = eq if result is None else (result | eq)
+            return result if result is not None else pl.lit(False)
         if all(isinstance(i, exp.Literal) for i in items):
             values = [i.this if i.is_string else float(i.this) for i in items]
             if all(isinstance(v, str) for v in values):
                 return x.cast(pl.String).is_in([str(v) for v in values])
             if all(isinstance(v, float) for v in values):
                 return x.cast(pl.Float64, strict=False).is_in([float(v) for v in values])
-        result: pl.Expr | None = None
+        result = None
         for item in items:
             eq = x == self.compile(item)
             result = eq if result is None else (result | eq)

@@ -24,8 +24,9 @@ import sqlglot
 from sqlglot import exp
 
 from ..formats import FORMATS, USCC_ALPHABET
-from .functions import FUNCTIONS, function_name
+from .functions import FUNCTIONS, function_name, regex_with_flags
 from .parse import ParsedExpr, Scope
+from .types import parse_date_literal
 
 __all__ = ["SPARK_TEMPLATES", "to_spark_sql"]
 
@@ -75,11 +76,51 @@ def _spark(node: exp.Expression) -> str:
     return node.sql(dialect="spark")
 
 
+def _iso_date(node: exp.Expression) -> exp.Expression | None:
+    """``DATE 'yyyy-mm-dd'`` for a text constant read as a date (``'2024年1月2日'``)."""
+    inner = node
+    while isinstance(inner, exp.Paren):
+        inner = inner.this
+    if isinstance(inner, exp.Literal) and inner.is_string:
+        day = parse_date_literal(str(inner.this))
+        if day is not None:
+            return exp.Cast(this=exp.Literal.string(day.isoformat()), to=exp.DataType.build("DATE"))
+    return None
+
+
+def _iso_date_constants(node: exp.Expression) -> None:
+    """Date constants in the forms the polars engine reads, written as Spark ``DATE`` literals."""
+    def kind(n: exp.Expression | None) -> object:
+        return (n.meta or {}).get("sc_type") if n is not None else None
+
+    if isinstance(node, (exp.Cast, exp.TryCast)) and node.to.this == exp.DataType.Type.DATE:
+        iso = _iso_date(node.this)
+        if iso is not None:
+            node.set("this", iso.this)
+        return
+    if isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+        pairs = [("this", node.expression), ("expression", node.this)]
+    elif isinstance(node, exp.Between):
+        pairs = [("low", node.this), ("high", node.this)]
+    elif isinstance(node, exp.In):
+        if kind(node.this) == "date":
+            node.set("expressions", [_iso_date(i) or i for i in node.expressions])
+        return
+    else:
+        return
+    for key, other in pairs:
+        if kind(other) == "date":
+            iso = _iso_date(node.args[key])
+            if iso is not None:
+                node.set(key, iso)
+
+
 def to_spark_sql(parsed: ParsedExpr, scope: Scope, codelists: Mapping[str, list[str]] | None = None) -> str:
     """The Spark SQL text of one checked expression."""
     lists = dict(codelists or {})
 
     def rewrite(node: exp.Expression) -> exp.Expression:
+        _iso_date_constants(node)
         if isinstance(node, exp.Column) and node.name not in scope.fields and node.name in scope.params:
             return _literal(scope.params[node.name])
         if isinstance(node, exp.Div):
@@ -108,6 +149,10 @@ def to_spark_sql(parsed: ParsedExpr, scope: Scope, codelists: Mapping[str, list[
             if spec.name == "orgcode":
                 return _parse(_orgcode_sql(x), read="spark")
             return _parse(f"{x} RLIKE '{spec.regex}'", read="spark")
+        if name == "regexp_like":
+            flags = str(args[2].name) if len(args) > 2 else ""
+            pattern = exp.Literal.string(regex_with_flags(str(args[1].name), flags))
+            return exp.RegexpLike(this=args[0], expression=pattern)
         if name in SPARK_TEMPLATES:
             return _parse(SPARK_TEMPLATES[name].format(x=_spark(args[0])), read="spark")
         return node

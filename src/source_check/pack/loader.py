@@ -24,7 +24,7 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Issue, PackError, Position
 from ..expr.parse import ExpressionError, ParsedExpr, Scope, parse_expression
 from ..expr.template import Template, parse_template
+from ..expr.types import TYPE_NAMES_ZH
 from ..formats import FORMATS
 from .constraints import RuleDraft, field_rule_drafts
 from .model import DEFAULT_NA_VALUES, Codelist, Pack, PackTest, Rule
@@ -223,13 +224,14 @@ class _Merged:
     spec: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, tuple[FieldSpec, Position]] = field(default_factory=dict)
     params: dict[str, tuple[Any, Position]] = field(default_factory=dict)
-    codelists: dict[str, tuple[Path, Any, Position]] = field(default_factory=dict)
+    codelists: dict[str, tuple[Path | None, Any, Position]] = field(default_factory=dict)
     rules: dict[str, tuple[RuleSpec, Position]] = field(default_factory=dict)
     patches: dict[str, list[tuple[RuleSpec, Position]]] = field(default_factory=dict)
     history: dict[str, tuple[RuleSpec, Position]] = field(default_factory=dict)
     detectors: dict[str, tuple[DetectorSpec, Position]] = field(default_factory=dict)
     scoring: dict[str, Any] = field(default_factory=dict)
     disable: set[str] = field(default_factory=set)
+    field_files: dict[str, Path] = field(default_factory=dict)
     locs: dict[Position, tuple[YamlDoc, tuple[str | int, ...]]] = field(default_factory=dict)
 
 
@@ -272,21 +274,46 @@ def _patched(base: RuleSpec, patch: RuleSpec) -> RuleSpec:
     return base.model_copy(update=changes)
 
 
+def _path_problem(text: str, suffixes: tuple[str, ...], what: str) -> str | None:
+    """Why a path written in a pack is refused: absolute, or not a pack/code-list file.
+
+    Paths are relative to the pack that names them (``../common/unit.yaml`` is fine), so
+    a pack carried to another machine reads the same files, and a pack cannot make the
+    loader open an arbitrary file (``/etc/passwd``) and echo it in an error.
+
+    >>> _path_problem("../common/unit.yaml", (".yaml",), "extends") is None
+    True
+    >>> _path_problem("/etc/passwd", (".yaml",), "extends")
+    "extends 只能写相对规则包的路径，不能写绝对路径 '/etc/passwd'"
+    """
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(text).is_absolute() or PureWindowsPath(text).drive \
+            or text.startswith("~"):
+        return f"{what} 只能写相对规则包的路径，不能写绝对路径 '{text}'"
+    if not text.lower().endswith(suffixes):
+        return f"{what} 必须是 {' 或 '.join(suffixes)} 文件：'{text}'"
+    return None
+
+
 def _collect(
-    path: Path, stack: tuple[Path, ...], merged: _Merged, issues: list[Issue], raw: bytes | None = None
+    path: Path, stack: tuple[Path, ...], merged: _Merged, issues: list[Issue], raw: bytes | None = None,
+    via: Position | None = None,
 ) -> None:
+    """Merge ``path`` and its parents into ``merged``; ``via`` is the ``extends`` entry that named it."""
     resolved = path.resolve()
     if resolved in stack:
         chain = " → ".join(p.name for p in (*stack, resolved))
-        raise PackError([Issue(f"extends 形成循环：{chain}", Position(str(path)))])
+        raise PackError([Issue(f"extends 形成循环：{chain}", via or Position(str(path)))])
     if len(stack) > MAX_EXTENDS_DEPTH:
-        raise PackError([Issue(f"extends 层数超过 {MAX_EXTENDS_DEPTH}", Position(str(path)))])
+        raise PackError([Issue(f"extends 层数超过 {MAX_EXTENDS_DEPTH}", via or Position(str(path)))])
     f = _read_file(path, raw)
     for i, parent in enumerate(f.spec.extends):
+        problem = _path_problem(parent, (".yaml", ".yml"), "extends")
+        if problem is not None:
+            raise PackError([Issue(problem, f.doc.position(("extends", i)))])
         parent_path = (path.parent / parent)
         if not parent_path.is_file():
             raise PackError([Issue(f"extends 指向的文件不存在：{parent}", f.doc.position(("extends", i)))])
-        _collect(parent_path, (*stack, resolved), merged, issues)
+        _collect(parent_path, (*stack, resolved), merged, issues, via=f.doc.position(("extends", i)))
     if any(existing.path.resolve() == resolved for existing in merged.files):
         return  # a diamond: the same parent reached twice is merged once
     merged.files.append(f)
@@ -295,10 +322,19 @@ def _collect(
         if name in spec.model_fields_set:
             merged.spec[name] = getattr(spec, name)
     for fid, fspec in spec.fields.items():
+        inherited = merged.fields.get(fid)
+        if inherited is not None:  # a child restates a field: its keys override, the rest is inherited
+            fspec = inherited[0].model_copy(update={k: getattr(fspec, k) for k in fspec.model_fields_set})
         merged.fields[fid] = (fspec, f.doc.position(("fields", fid), key=True))
+        merged.field_files[fid] = f.path
     for name, value in spec.params.items():
         merged.params[name] = (value, f.doc.position(("params", name), key=True))
     for name, cl in spec.codelists.items():
+        problem = _path_problem(cl.file, (".csv",), f"代码表 '{name}' 的 file")
+        if problem is not None:
+            issues.append(Issue(problem, f.doc.position(("codelists", name, "file"))))
+            merged.codelists[name] = (None, cl, f.doc.position(("codelists", name), key=True))
+            continue
         merged.codelists[name] = (f.path.parent, cl, f.doc.position(("codelists", name), key=True))
     _merge_rules(merged.rules, merged.patches, spec.rules, f, "rules", issues, merged.locs)
     hist_patches: dict[str, list[tuple[RuleSpec, Position]]] = {}
@@ -334,8 +370,9 @@ def _read_codelist(name: str, base: Path, spec: Any, pos: Position) -> tuple[Cod
     columns = reader.fieldnames or []
     for col in [spec.key, *([spec.label] if spec.label else [])]:
         if col not in columns:
+            # no "did you mean" from the header: that would echo the content of the file
             raise PackError([Issue(f"代码表 '{name}'（{spec.file}）没有列 '{col}'", pos,
-                                   hint=_suggest(col, columns))])
+                                   hint=f"列名区分大小写，请对照 {Path(spec.file).name} 的第一行")])
     codes: list[str] = []
     labels: dict[str, str] = {}
     for row in reader:
@@ -351,14 +388,6 @@ def _read_codelist(name: str, base: Path, spec: Any, pos: Position) -> tuple[Cod
 # --- building rules ------------------------------------------------------------------
 
 
-def _expr_position(doc_pos: Position, style: str | None, offset: int, text: str) -> Position:
-    if style in ("|", ">"):
-        line = doc_pos.line + 1 + text[:offset].count("\n")
-        return Position(doc_pos.file, line, 0)
-    quote = 1 if style in ("'", '"') else 0
-    return doc_pos.shifted(quote + offset)
-
-
 class _Builder:
     def __init__(self, merged: _Merged, issues: list[Issue]) -> None:
         self.merged = merged
@@ -369,23 +398,31 @@ class _Builder:
     def scope(self, allow_prev: bool) -> Scope:
         return Scope(self.field_types, self.params, frozenset(self.merged.codelists), allow_prev)
 
-    def _locate(self, rule_pos: Position | None, key: str) -> tuple[Position | None, str | None]:
+    def _locate(self, rule_pos: Position | None, key: str, text: str, offset: int) -> Position | None:
+        """Where ``text[offset]`` is, ``text`` being the rule's ``key`` (check, when, message)."""
         if rule_pos is None:
-            return None, None
+            return None
         loc = self.merged.locs.get(rule_pos)
         if loc is not None:
             doc, path = loc
             full = (*path, key)
             if full in doc.positions:
-                return doc.positions[full], doc.styles.get(full)
-        return rule_pos, None
+                return doc.scalar_position(full, text, offset)
+        return rule_pos
 
     def parse(self, text: str, scope: Scope, rule_id: str, pos: Position | None, key: str) -> ParsedExpr | None:
         try:
-            return parse_expression(text, scope)
+            parsed = parse_expression(text, scope)
         except ExpressionError as exc:
             self._report(exc, text, rule_id, pos, key)
             return None
+        if key in ("check", "when") and parsed.type not in ("bool", "null"):
+            kind = TYPE_NAMES_ZH.get(parsed.type, parsed.type)
+            lead = len(text) - len(text.lstrip())
+            self._report(ExpressionError(f"必须是条件（结果为真或假），这里的结果是{kind}", lead,
+                                         "例如写成比较：a > 0、s IS NOT NULL"), text, rule_id, pos, key)
+            return None
+        return parsed
 
     def template(self, text: str, scope: Scope, rule_id: str, pos: Position | None) -> Template | None:
         try:
@@ -395,9 +432,7 @@ class _Builder:
             return None
 
     def _report(self, exc: ExpressionError, text: str, rule_id: str, pos: Position | None, key: str) -> None:
-        where, style = self._locate(pos, key)
-        if where is not None:
-            where = _expr_position(where, style, exc.offset, text)
+        where = self._locate(pos, key, text, exc.offset)
         self.issues.append(Issue(f"{key}: {exc.message}", where, rule_id, exc.hint))
 
     def rule(self, spec: RuleSpec, pos: Position | None, kind: str) -> Rule | None:
@@ -479,6 +514,8 @@ def _field_issues(merged: _Merged, issues: list[Issue]) -> None:
     for fid, (fspec, pos) in merged.fields.items():
         if not _ID_RE.match(fid):
             issues.append(Issue(f"字段标识 '{fid}' 只能由字母、数字和下划线组成，且不以数字开头", pos))
+        elif fid.startswith("__"):
+            issues.append(Issue(f"字段标识 '{fid}' 不能以两个下划线开头（留作内部列名）", pos))
         if fspec.codelist is not None and fspec.codelist not in merged.codelists:
             issues.append(Issue(f"字段 '{fid}' 引用了未定义的代码表 '{fspec.codelist}'", pos,
                                 hint=_suggest(fspec.codelist, merged.codelists)))
@@ -509,12 +546,23 @@ def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
         if fspec.form is not None and fspec.form not in forms:
             issues.append(Issue(f"字段 '{fid}' 的 form '{fspec.form}' 不在 forms 列表 {forms} 中", pos,
                                 hint=_suggest(fspec.form, forms)))
+    if any(rid not in merged.disable for rid in merged.history) and not spec.get("key"):
+        first = next(f for f in merged.files if f.spec.history)
+        issues.append(Issue("history 规则需要 key：上期数据按 key 与本期的同一单位对应",
+                            first.doc.position(("history",), key=True),
+                            hint="在规则包顶层写 key: [统一社会信用代码字段]"))
     if forms and not spec.get("key"):
         issues.append(Issue("多表规则包（forms）必须设置 key，用于连接各表", top.doc.position(("forms",))))
+    from ..engine.assemble import FINDINGS_COLUMNS
+
     for i, k in enumerate(spec.get("key") or []):
         if k not in merged.fields:
             issues.append(Issue(f"key 引用了未知字段 '{k}'", top.doc.position(("key", i)),
                                 hint=_suggest(k, merged.fields)))
+        elif k in FINDINGS_COLUMNS:
+            pos = merged.fields[k][1]
+            issues.append(Issue(f"key 字段不能叫 '{k}'：问题清单已有同名列（保留名：{'、'.join(FINDINGS_COLUMNS)}）",
+                                pos, hint=f"把字段改名，例如 '{k}_id'，并用 label 或 aliases 对应原表头"))
     for name in ("group", "period"):
         value = spec.get(name)
         if value is not None and value not in merged.fields:
@@ -599,10 +647,15 @@ def _scoring_issues(merged: _Merged, issues: list[Issue]) -> None:
             issues.append(Issue("scoring.min_explanation_length 不能为负数", at("min_explanation_length")))
 
 
-def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTest]:
+def _tests(f: _File, issues: list[Issue], fields: dict[str, Any], rule_ids: set[str]) -> list[PackTest]:
     out: list[PackTest] = []
     for i, t in enumerate(f.spec.tests):
         pos = f.doc.position(("tests", i))
+        for j, rid in enumerate(t.fails):
+            field_id, _, suffix = rid.rpartition(".")
+            if rid not in rule_ids and not (suffix == "excel_damaged" and field_id in fields):
+                issues.append(Issue(f"测试 '{t.name}' 的 fails 中的规则编号 '{rid}' 不存在（或已停用）",
+                                    f.doc.position(("tests", i, "fails", j)), rid, _suggest(rid, rule_ids)))
         rows = ([t.row] if t.row is not None else []) + list(t.rows or [])
         if not rows:
             issues.append(Issue(f"测试 '{t.name}' 缺少 row 或 rows", pos))
@@ -617,11 +670,21 @@ def _tests(f: _File, issues: list[Issue], fields: dict[str, Any]) -> list[PackTe
     return out
 
 
+def _dropped_constraint(merged: _Merged, rid: str, pos: Position) -> bool:
+    """A parent's patch of ``<field>.<constraint>`` whose constraint a later file's
+    restatement of the field turned off (``unique: false``): dropped with the constraint."""
+    fid, dot, _ = rid.rpartition(".")
+    owner = merged.field_files.get(fid) if dot else None
+    return owner is not None and pos.file != str(owner)
+
+
 def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pack:
     top = merged.files[-1]
     builder = _Builder(merged, issues)
     codelists: dict[str, Codelist] = {}
     for name, (base, cl, pos) in merged.codelists.items():
+        if base is None:
+            continue  # its path was refused (reported when collected)
         try:
             codelists[name], raw = _read_codelist(name, base, cl, pos)
             extra_hash.append(raw)
@@ -645,6 +708,8 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
                 rules.append(rule)
     for rid, plist in patches.items():
         for _, pos in plist:
+            if _dropped_constraint(merged, rid, pos):
+                continue
             issues.append(Issue("规则缺少 check 或 balance，且没有同编号的继承规则或字段约束可覆盖", pos, rid,
                                 _suggest(rid, [*generated_ids, *merged.rules])))
     for rid, (rspec, pos) in merged.rules.items():
@@ -677,7 +742,8 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
     _structure_issues(merged, issues)
     _detector_issues(merged, issues, {*generated_ids, *merged.rules, *merged.history})
     _scoring_issues(merged, issues)
-    tests = _tests(top, issues, merged.fields)
+    active = {r.id for r in rules} | {r.id for r in history} | {d for d in merged.detectors if d not in merged.disable}
+    tests = _tests(top, issues, merged.fields, active)
     spec = merged.spec
     digest = hashlib.sha256()
     for f in merged.files:

@@ -15,9 +15,9 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 __all__ = [
     "BalanceSpec",
@@ -38,6 +38,9 @@ Level = Literal["error", "warning", "info"]
 Dimension = Literal["completeness", "validity", "consistency", "plausibility", "uniqueness"]
 FieldType = Literal["str", "int", "float", "date"]
 Scalar = int | float | str
+#: Text that YAML may read as a number (``version: 2024.1``, ``code: 12``, ``id: 101``):
+#: the loader keeps it as text, and the JSON Schema accepts both so editors agree.
+Text = Annotated[str, WithJsonSchema({"type": ["string", "number"]})]
 
 
 class _Strict(BaseModel):
@@ -65,7 +68,7 @@ class FieldSpec(_Strict):
     """One field (指标) of the form."""
 
     label: str | None = Field(default=None, description="中文名称")
-    code: str | None = Field(default=None, description="指标代码")
+    code: Text | None = Field(default=None, description="指标代码")
     aliases: list[str] = Field(default_factory=list, description="其他表头写法")
     type: FieldType = "str"
     unit: str | None = None
@@ -76,7 +79,7 @@ class FieldSpec(_Strict):
     format: str | None = Field(default=None, description="命名格式，如 uscc")
     codelist: str | None = None
     unique: bool = False
-    form: str | None = Field(default=None, description="多表规则包中，该指标来自哪张报表（forms 中的名称）")
+    form: Text | None = Field(default=None, description="多表规则包中，该指标来自哪张报表（forms 中的名称）")
 
     _coerce_code = field_validator("code", "form", mode="before")(_to_str)
 
@@ -97,7 +100,7 @@ class RuleSpec(_Strict):
     generated rule only overrides that rule's attributes (level, message, ...).
     """
 
-    id: str
+    id: Text
     title: str | None = None
     level: Level | None = None
     dimension: Dimension | None = None
@@ -140,7 +143,7 @@ class PackTestSpec(_Strict):
     row: dict[str, Any] | None = None
     rows: list[dict[str, Any]] | None = None
     previous: dict[str, Any] | list[dict[str, Any]] | None = None
-    fails: list[str] = Field(default_factory=list)
+    fails: list[Text] = Field(default_factory=list)
 
     _coerce_fails = field_validator("fails", mode="before")(
         lambda v: [_to_str(x) for x in v] if isinstance(v, list) else v
@@ -152,7 +155,7 @@ class PackFile(_Strict):
 
     pack: str = Field(description="规则包标识")
     title: str | None = None
-    version: str | None = None
+    version: Text | None = None
     extends: list[str] = Field(default_factory=list)
     key: list[str] | None = None
     group: str | None = None
@@ -167,7 +170,7 @@ class PackFile(_Strict):
     tests: list[PackTestSpec] = Field(default_factory=list)
     disable: list[str] = Field(default_factory=list)
     na_values: list[str] | None = None
-    forms: list[str] | None = Field(
+    forms: list[Text] | None = Field(
         default=None, description="多表规则包的报表名称，第一个为主表，其余按 key 左连接"
     )
 

@@ -49,6 +49,33 @@ class YamlDoc:
     positions: dict[Path, Position] = field(default_factory=dict)
     key_positions: dict[Path, Position] = field(default_factory=dict)
     styles: dict[Path, str | None] = field(default_factory=dict)
+    source: str = ""
+
+    def scalar_position(self, path: Path, text: str, offset: int) -> Position:
+        """Where character ``offset`` of the scalar ``text`` at ``path`` is in the file.
+
+        Follows the scalar over its lines: a literal (``|``) block line by line, a folded
+        (``>``, ``>-``) block or a multi-line plain or quoted scalar by matching the value
+        against the source lines, skipping indentation and line breaks that folding
+        turned into spaces.
+
+        >>> doc = parse_yaml("check: >-\\n  a > 0 AND\\n  bb < 1\\n", "p.yaml")
+        >>> str(doc.scalar_position(("check",), doc.value["check"], 10))
+        'p.yaml:3:3'
+        """
+        start = self.positions.get(path)
+        if start is None:
+            return self.position(path)
+        style = self.styles.get(path)
+        lines = self.source.split("\n")
+        quote = 1 if style in ("'", '"') else 0
+        if start.line - 1 >= len(lines):
+            return start
+        if style not in ("|", ">") and "\n" not in text and _one_line(lines, start, quote, text):
+            return start.shifted(quote + offset)
+        for line, column in _aligned(_segments(lines, start, style, quote), text, offset):
+            return Position(self.file, line, column)
+        return start
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """Position of ``path``, or of its nearest ancestor that has one.
@@ -64,6 +91,62 @@ class YamlDoc:
                 return self.positions[p]
             p = p[:-1]
         return self.positions.get((), Position(self.file, 1, 1))
+
+
+def _one_line(lines: list[str], start: Position, quote: int, text: str) -> bool:
+    """True when a flow scalar sits on its start line (its value is not folded)."""
+    return len(lines[start.line - 1]) - (start.column - 1 + quote) >= len(text)
+
+
+def _segments(lines: list[str], start: Position, style: str | None, quote: int) -> list[tuple[int, int, str]]:
+    """A scalar's source lines as (line, column of the first character, content)."""
+    out: list[tuple[int, int, str]] = []
+    if style in ("|", ">"):
+        indent: int | None = None
+        for k in range(start.line, len(lines)):
+            raw = lines[k].rstrip("\r")
+            if not raw.strip():
+                out.append((k + 1, len(raw) + 1, ""))
+                continue
+            here = len(raw) - len(raw.lstrip(" "))
+            if indent is None:
+                indent = here
+            if here < indent:
+                break
+            out.append((k + 1, indent + 1, raw[indent:]))
+        return out
+    first = start.column - 1 + quote
+    out.append((start.line, first + 1, lines[start.line - 1][first:].rstrip("\r")))
+    for k in range(start.line, len(lines)):
+        raw = lines[k].rstrip("\r")
+        body = raw.lstrip(" \t")
+        out.append((k + 1, len(raw) - len(body) + 1, body))
+    return out
+
+
+def _aligned(segments: list[tuple[int, int, str]], text: str, offset: int) -> list[tuple[int, int]]:
+    """The (line, column) of ``text[offset]`` found by walking ``text`` along ``segments``.
+
+    A source character that is not the next character of the value (indentation, a
+    trailing blank folding dropped) is skipped; a line break matches a newline or the
+    space that folding made of it, or nothing.
+    """
+    i = 0
+    for n, (line, column, content) in enumerate(segments):
+        if n and i < len(text) and text[i] in " \n":
+            if i == offset:
+                return [(line, column)]
+            i += 1
+        for p, ch in enumerate(content):
+            if i >= len(text):
+                return []
+            if text[i] == ch:
+                if i == offset:
+                    return [(line, column + p)]
+                i += 1
+        if i >= len(text):
+            break
+    return []
 
 
 def _pos(file: str, node: yaml.Node) -> Position:
@@ -144,4 +227,4 @@ def parse_yaml(text: str | bytes, file: str) -> YamlDoc:
         mark = exc.problem_mark
         pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
         raise PackError([Issue(f"YAML 值无法解析：{exc.problem}", pos)]) from None
-    return YamlDoc(file, value, builder.positions, builder.key_positions, builder.styles)
+    return YamlDoc(file, value, builder.positions, builder.key_positions, builder.styles, text)
