@@ -37,7 +37,7 @@ from ..pack.model import LEVEL_ZH
 from ..result import CheckResult
 from .verdict import FAILING_LEVELS, fail_on, verdict
 
-__all__ = ["FAILING_LEVELS", "junit_xml", "write_junit", "xml_safe"]
+__all__ = ["FAILING_LEVELS", "junit_document", "junit_xml", "write_junit", "xml_safe"]
 
 FIRST_FINDINGS = 5
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -135,8 +135,13 @@ def junit_xml(result: CheckResult) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=False)
 
 
+def junit_document(result: CheckResult) -> str:
+    """junit.xml as written: the XML declaration, the XML, a final newline."""
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + junit_xml(result) + "\n"
+
+
 def write_junit(result: CheckResult, out_dir: Path) -> Path:
     """Write ``out_dir/junit.xml``."""
     path = Path(out_dir) / "junit.xml"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + junit_xml(result) + "\n", encoding="utf-8")
+    path.write_text(junit_document(result), encoding="utf-8")
     return path
