@@ -94,3 +94,29 @@ def test_anomaly_sheet_is_in_chinese(sample_result, tmp_path):
     assert all("（" in k for k in sheet["类型"].to_list())  # 计量单位错误…（unit_error）
     text = " ".join(str(v) for row in sheet.iter_rows() for v in row)
     assert "true" not in text.lower().split() and "warning" not in text
+
+
+def test_json_inputs_carry_sheet_encoding_and_reading_log(tmp_path):
+    import json
+
+    import jsonschema
+
+    from source_check.reports import result_to_dict
+    from tests.reports.test_reports import ROOT
+
+    csv = tmp_path / "102.csv"
+    csv.write_bytes("统一社会信用代码,街镇代码,从业人员期末人数\n91310107MA1G00000Q,310107005,10\n合计,,10\n"
+                    .encode("gb18030"))
+    data = result_to_dict(check(csv, load_pack("labor-102")))
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "result.schema.json").read_text(encoding="utf-8")))
+    item = data["inputs"][0]
+    assert item["encoding"] == "gb18030" and item["sheet"] is None
+    total = next(e for e in item["log"] if e["kind"] == "skip_total")
+    assert total["rows"] == [[3, 3]] and total["level"] in ("info", "warning") and total["message"]
+
+
+def test_json_anomaly_values_are_objects(sample_result):
+    from source_check.reports import result_to_dict
+
+    anomalies = result_to_dict(sample_result)["anomalies"]
+    assert anomalies and all(isinstance(a["values"], (dict, type(None))) for a in anomalies)
