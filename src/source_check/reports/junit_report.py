@@ -1,4 +1,4 @@
-"""JUnit XML for CI: one testsuite per pack, one testcase per rule or detector.
+r"""JUnit XML for CI: one testsuite per pack, one testcase per rule or detector.
 
 A rule with findings at or above ``--fail-on`` is a ``<failure>`` carrying the counts
 and the first few findings; a rule with findings below it (e.g. warnings when failing
@@ -44,7 +44,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(text: str) -> str:
-    """``text`` with every character XML 1.0 forbids written as a visible escape.
+    r"""``text`` with every character XML 1.0 forbids written as a visible escape.
 
     Examples
     --------
