@@ -102,10 +102,11 @@ def _overview(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
     if town:
         rows.append(("街镇", f"{town['name'] or ''}（{town['code']}）"))
         rows.append(("范围", "本报告只含本街镇的记录、问题、评分和统计异常；全区情况见 report.xlsx"))
+    rows.append(("记录数", result.rows))
+    if not town or result.inputs:  # a 街镇 in a district-wide file has no rows read of its own
+        rows += [("读取行数" + ("（本街镇的输入文件）" if town else ""), sum(i.rows_read for i in result.inputs)),
+                 ("跳过行数（空行、合计行等，见“读取记录”）", sum(i.rows_skipped for i in result.inputs))]
     rows += [
-        ("记录数", result.rows),
-        ("读取行数", sum(i.rows_read for i in result.inputs)),
-        ("跳过行数（空行、合计行等，见“读取记录”）", sum(i.rows_skipped for i in result.inputs)),
         ("强制性问题（必须修改）", by["error"]),
         ("核实性问题（须核实并填写说明）", by["warning"]),
         ("提示性问题", by["info"]),
