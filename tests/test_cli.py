@@ -119,7 +119,7 @@ def test_exit_3_on_internal_error(files, tmp_path, monkeypatch):
     )
     import os
 
-    env = {**os.environ, "PYTHONPATH": str(hook)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(hook), os.environ.get("PYTHONPATH")) if p)}
     proc = subprocess.run([sys.executable, "-m", "source_check.cli", "check", str(files[0]), "--pack", "labor-102",
                            "--out", str(tmp_path / "o")], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 3, proc.stderr

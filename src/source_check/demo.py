@@ -10,7 +10,8 @@ Usage: ``python -m source_check.demo [OUT_DIR] [--units N] [--seed S] [--packs a
    B204-1, E204, 五经普) as one GB18030 CSV each (any of them falls back to parquet if
    this build's reader cannot read that layout), plus ``truth.csv``.
 3. ``source-check check`` runs for every shipped form pack (with last year's data, for
-   the history rules), writing its reports to ``OUT_DIR/<pack>/``.
+   the history rules), writing every report — report.xlsx, result.json, junit.xml and
+   summary.md — to ``OUT_DIR/<pack>/``.
 4. A last table compares what was planted with what the packs flagged.
 """
 
@@ -25,20 +26,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .api import check
 from .cli import main as cli_main
+from .cli.app import console
 from .errors import SourceCheckError
 from .pack.loader import load_pack, load_packs
 from .pack.model import Pack
 from .synth import KIND_ZH, VARIANTS_103, Synthetic, resolve_forms, synthesize
 from .synth.write import write_form
 
-__all__ = ["demo_packs", "main"]
+__all__ = ["FORMATS", "demo_packs", "main"]
 
-console = Console(highlight=False, soft_wrap=True)
+#: Every report format, so that a user sees each of them in ``demo-out/<pack>/``.
+FORMATS = "xlsx,json,junit,md"
 _EXT = {"parquet": "parquet", "xlsx": "xlsx", "csv-gb18030": "csv"}
 
 
@@ -111,7 +114,7 @@ def _write_forms(s: Synthetic, root: Path, packs: Sequence[Pack]) -> dict[str, d
                 paths.append(path)
             out[which][form] = paths
     for note in notes:
-        console.print(f"[dim]{note}[/]")
+        console.print(note, markup=False, style="dim")
     return out
 
 
@@ -155,20 +158,21 @@ def main(argv: list[str] | None = None) -> int:
         current, previous = _args(pack, files["current"]), _args(pack, files["previous"])
         if not current or previous is None:
             continue
-        console.rule(f"{pack.id}：{pack.title}")
+        console.rule(Text(f"{pack.id}：{pack.title}"))
         pack_out = out / pack.id
         prev_args = [a for p in previous for a in ("--previous", p)]
         code = cli_main(["check", *current, "--pack", pack.path or pack.id, *prev_args,
-                         "--out", str(pack_out), "--format", "xlsx,json", "--fail-on", "never", "--quiet"])
+                         "--out", str(pack_out), "--format", FORMATS, "--fail-on", "never", "--quiet"])
         if code != 0:
-            console.print(f"[red]{pack.id} 核查失败（退出码 {code}）[/]")
+            console.print(f"{pack.id} 核查失败（退出码 {code}）", markup=False, style="red")
             continue
         result = json.loads((pack_out / "result.json").read_text(encoding="utf-8"))
         for finding in result["findings"]:
             if finding["level"] in ("error", "warning"):
                 flagged.setdefault(str(finding["key"].get("credit_code")), set()).add(pack.id)
     _print_truth(s, flagged)
-    console.print(f"报告在 {out}/<规则包>/（report.xlsx、result.json），模拟数据与标注在 {out / 'input'}；"
+    console.print(f"报告在 {out}/<规则包>/（report.xlsx、result.json、junit.xml、summary.md），"
+                  f"模拟数据与标注在 {out / 'input'}；"
                   f"用时 {time.perf_counter() - started:.1f} 秒。", markup=False)
     return 0
 

@@ -6,10 +6,14 @@ from a :class:`CheckResult` alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from .io.log import ReadEvent
 
 __all__ = ["FINDING_COLUMNS", "CheckResult", "InputInfo", "SkippedRule"]
 
@@ -37,7 +41,8 @@ class SkippedRule:
 
 @dataclass(frozen=True)
 class InputInfo:
-    """One input as read: where from, its hash, rows read and skipped."""
+    """One input as read: where from, its hash, rows read and skipped, and the reading
+    log (``log`` as text lines, ``events`` as :class:`~source_check.io.log.ReadEvent`)."""
 
     path: str
     sha256: str | None = None
@@ -45,6 +50,15 @@ class InputInfo:
     rows_skipped: int = 0
     sheet: str | None = None
     log: tuple[str, ...] = ()
+    events: tuple[ReadEvent, ...] = ()
+
+    @property
+    def encoding(self) -> str | None:
+        """The text encoding the reader chose (``"gb18030"``), ``None`` for workbooks and columnar files."""
+        for event in self.events:
+            if event.kind == "encoding" and (m := re.match(r"编码\s*([\w-]+)", event.message)):
+                return m.group(1).lower()
+        return None
 
 
 @dataclass

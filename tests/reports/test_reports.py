@@ -52,6 +52,7 @@ def test_json_is_deterministic(sample_result):
 
 
 def test_junit_golden_and_structure(sample_result):
+    sample_result.meta["hostname"] = "ci-runner"
     text = junit_xml(sample_result)
     golden("junit.xml", text.replace(sample_result.pack_sha256, "<sha256>") + "\n")
     root = ET.fromstring(text)
@@ -89,6 +90,32 @@ def test_junit_validates_against_the_junit_schema(sample_result, tmp_path):
     xmlschema = pytest.importorskip("xmlschema")
     schema = xmlschema.XMLSchema(str(Path(__file__).parent / "junit.xsd"))
     schema.validate(str(WRITERS["junit"](sample_result, tmp_path)))
+
+
+def test_junit_validates_against_the_strict_windy_road_shape(sample_result, tmp_path):
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = xmlschema.XMLSchema(str(Path(__file__).parent / "junit-strict.xsd"))
+    root = ET.parse(WRITERS["junit"](sample_result, tmp_path)).getroot()
+    for case in root.iter("testcase"):  # kept on purpose for Jenkins/GitLab (see junit-strict.xsd)
+        for out in case.findall("system-out"):
+            case.remove(out)
+    schema.validate(ET.tostring(root, encoding="unicode"))
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("timestamp") == "2024-12-31T08:00:00"
+    assert "未通过" in (suite.findtext("system-out") or "")
+
+
+def test_junit_is_well_formed_with_control_characters_from_the_data(tmp_path):
+    from source_check import check, load_pack
+    from tests.reports.conftest import sample_frame
+
+    frame = sample_frame().with_columns(
+        pl.when(pl.col("emp_female") == 12).then(pl.lit("91310107\x0bMA1G\x01")).otherwise(pl.col("credit_code"))
+        .alias("credit_code"))
+    result = check(frame, load_pack("labor-102"))
+    text = junit_xml(result)
+    assert "\\x0b" in text and "\x0b" not in text and "\x01" not in text
+    ET.parse(WRITERS["junit"](result, tmp_path))  # well-formed XML 1.0
 
 
 def test_markdown_golden(sample_result):

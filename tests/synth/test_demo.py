@@ -18,7 +18,8 @@ def test_demo_runs_the_packs(tmp_path, capsys):
     for pack in PACKS:
         result = json.loads((tmp_path / pack / "result.json").read_text(encoding="utf-8"))
         assert result["summary"]["units"] > 0
-        assert (tmp_path / pack / "report.xlsx").exists()
+        assert {p.name for p in (tmp_path / pack).iterdir()} >= {"report.xlsx", "result.json", "junit.xml",
+                                                                 "summary.md"}
     current = sorted(p.name for p in (tmp_path / "input" / "current").iterdir() if p.name.startswith("102_"))
     assert len(current) == 10  # one file per 街镇
     truth = pl.read_csv(tmp_path / "input" / "truth.csv")

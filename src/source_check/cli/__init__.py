@@ -11,6 +11,8 @@ import sys
 import tempfile
 import traceback
 
+from rich.text import Text
+
 from ..errors import SourceCheckError
 
 # Command modules register themselves on ``app`` when imported.
@@ -28,17 +30,18 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 2)
     except SourceCheckError as exc:
-        err_console.print(f"[bold red]错误[/]：{exc}", highlight=False)
+        # the message names files and regexes such as `102[final].csv` or `[/_](\d{9})`: never markup
+        err_console.print(Text.assemble(("错误", "bold red"), f"：{exc}"), highlight=False)
         return 2
     except KeyboardInterrupt:
-        err_console.print("已中止 (aborted)")
+        err_console.print("已中止 (aborted)", markup=False)
         return 2
     except Exception as exc:  # the last line of defence: exit 3, never a raw traceback
         with tempfile.NamedTemporaryFile("w", prefix="source-check-crash-", suffix=".txt", delete=False) as fh:
             traceback.print_exc(file=fh)
         err_console.print(
-            f"[bold red]内部错误[/]（internal error）：{type(exc).__name__}: {exc}\n"
-            f"详细信息已写入 {fh.name}\n请把该文件发给维护者。",
+            Text.assemble(("内部错误", "bold red"), f"（internal error）：{type(exc).__name__}: {exc}\n"
+                          f"详细信息已写入 {fh.name}\n请把该文件发给维护者。"),
             highlight=False,
         )
         return 3

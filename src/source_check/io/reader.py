@@ -239,5 +239,6 @@ def _read_file(
         gb = TextEncoding("gb18030", "文件开头只有 ASCII 字符，后文不是 UTF-8，改按 GB18030 读取")
         raw = from_text(path, matcher, pack, opts, temp.path, source=TextSource.open(path, None, temp.path, force=gb))
         frame, rows_read, skipped, columns, events = assemble(raw, path, pack, opts, notes)
-    info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events))
+    info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events),
+                     tuple(events))
     return frame, info, events, columns

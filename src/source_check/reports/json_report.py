@@ -15,13 +15,15 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 
-from ..result import CheckResult
+from ..result import CheckResult, InputInfo
+from .verdict import blocking
 
 __all__ = ["RESULT_SCHEMA_ID", "dumps", "result_to_dict", "write_json"]
 
@@ -68,6 +70,28 @@ def _records(df: pl.DataFrame | None) -> list[dict[str, Any]]:
     return [{k: _clean(v) for k, v in r.items()} for r in df.iter_rows(named=True)]
 
 
+def _anomalies(df: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """Anomalies with ``values`` as an object, as in ``findings[]``."""
+    out = _records(df)
+    for record in out:
+        if isinstance(record.get("values"), str):
+            with contextlib.suppress(ValueError):
+                record["values"] = json.loads(record["values"])
+    return out
+
+
+def _input(info: InputInfo) -> dict[str, Any]:
+    """One input: path, hash, counts, the sheet and encoding read, and the reading log."""
+    if info.events:
+        log = [{"kind": e.kind, "level": e.level, "message": e.message, "sheet": e.sheet,
+                "rows": [list(r) for r in e.ranges], "columns": list(e.columns)} for e in info.events]
+    else:  # an InputInfo built without events: its log lines as messages
+        log = [{"kind": None, "level": "info", "message": line, "sheet": info.sheet, "rows": [], "columns": []}
+               for line in info.log]
+    return {"path": info.path, "sha256": info.sha256, "rows_read": info.rows_read,
+            "rows_skipped": info.rows_skipped, "sheet": info.sheet, "encoding": info.encoding, "log": log}
+
+
 def _groups(df: pl.DataFrame) -> list[dict[str, Any]]:
     out = []
     for record in _records(df):
@@ -84,8 +108,6 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
 
     meta = result.meta
     by_level = result.by_level
-    fail_on = meta.get("fail_on", "error")
-    blocking = {"error": by_level["error"], "warning": by_level["error"] + by_level["warning"], "never": 0}
     rules = result.rules.select(
         pl.col("rule_id").alias("id"), "title", "level", "dimension", "items", "passes", "fails", "na", "skipped"
     )
@@ -103,21 +125,18 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
             "version": result.pack_version,
             "sha256": result.pack_sha256,
         },
-        "inputs": [
-            {"path": i.path, "sha256": i.sha256, "rows_read": i.rows_read, "rows_skipped": i.rows_skipped}
-            for i in result.inputs
-        ],
+        "inputs": [_input(i) for i in result.inputs],
         "summary": {
             "units": result.rows,
             "findings": int(result.rules["fails"].sum() or 0) if not result.rules.is_empty() else 0,
             "by_level": by_level,
-            "blocking": int(blocking.get(str(fail_on), by_level["error"])),
+            "blocking": blocking(result),
         },
         "rules": _records(rules),
         "groups": _groups(result.groups),
         "findings": _findings(result),
         "skipped": [{"rule_id": s.rule_id, "reason": s.reason} for s in result.skipped],
-        "anomalies": _records(result.anomalies),
+        "anomalies": _anomalies(result.anomalies),
     }
 
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from ..pack.model import LEVEL_ZH
 from ..result import CheckResult
+from .verdict import passed, verdict
 
 __all__ = ["markdown", "write_markdown"]
 
@@ -35,9 +36,9 @@ def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def markdown(result: CheckResult) -> str:
-    """The summary as Markdown text."""
+    """The summary as Markdown text; its verdict follows ``--fail-on`` (``result.meta``) as the exit code does."""
     by = result.by_level
-    status = "❌ 未通过（存在强制性问题）" if not result.ok else "✅ 通过强制性审核"
+    status = ("✅ " if passed(result) else "❌ ") + verdict(result)
     lines = [
         f"# 源头数据质量核查：{result.pack_title}",
         "",

@@ -1,13 +1,18 @@
 """report.xlsx: the workbook a street statistician reads and fills in.
 
 Sheets: 概览 (what was checked), 街镇评分 (per 街镇), 问题清单 (one row per finding with
-an empty 说明 column to fill in), 规则统计 (per rule), 统计异常 (detector anomalies).
+an empty 说明 column to fill in), 规则统计 (per rule), 统计异常 (detector anomalies),
+读取记录 (the reading log: rows skipped, columns not mapped, encoding, sheet).
 Chinese headers, frozen header row, autofilter, widths, thousands separators, a colour
 per level. Rendered from the result alone.
+
+``--split-by-group`` writes one workbook per 街镇 from :func:`group_view`: the result as
+that 街镇 sees it (its findings, score row, anomalies, rule counts, totals and verdict).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -19,11 +24,12 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..pack.model import DIMENSION_ZH, LEVEL_ZH
-from ..result import CheckResult
+from ..result import CheckResult, InputInfo
+from .verdict import verdict
 
-__all__ = ["FINDING_HEADERS", "SHEETS", "write_split_by_group", "write_xlsx"]
+__all__ = ["FINDING_HEADERS", "SHEETS", "group_view", "write_split_by_group", "write_xlsx"]
 
-SHEETS = ("概览", "街镇评分", "问题清单", "规则统计", "统计异常")
+SHEETS = ("概览", "街镇评分", "问题清单", "规则统计", "统计异常", "读取记录")
 FINDING_HEADERS = (
     "街镇", "街镇名称", "统一社会信用代码", "单位名称", "规则编号", "规则名称", "级别", "维度",
     "问题说明", "涉及数值", "异常分值", "优先级", "来源文件", "工作表", "Excel行号", "指纹", "说明",
@@ -44,6 +50,7 @@ class _Formats:
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.number = wb.add_format({"num_format": "#,##0"})
         self.decimal = wb.add_format({"num_format": "#,##0.00####"})
+        self.seconds = wb.add_format({"num_format": "#,##0.00", "align": "left"})
         self.fill = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
         self.levels = {k: wb.add_format({"bg_color": v}) for k, v in _LEVEL_COLOURS.items()}
 
@@ -80,35 +87,47 @@ def _table(ws: Worksheet, fmt: _Formats, headers: list[str], rows: list[list[Any
 
 def _overview(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
     ws = wb.add_worksheet("概览")
-    ws.write(0, 0, f"源头数据质量核查报告：{result.pack_title}", fmt.title)
+    town = result.meta.get("group_view")
+    title = f"源头数据质量核查报告：{result.pack_title}"
+    ws.write(0, 0, title + (f"（{town['name'] or town['code']}）" if town else ""), fmt.title)
     by = result.by_level
     meta = result.meta
+    duration = meta.get("duration_s")
     rows: list[tuple[str, Any]] = [
         ("规则包", f"{result.pack_id}（版本 {result.pack_version}）"),
         ("规则包指纹 (sha256)", result.pack_sha256),
         ("核查时间", meta.get("started") or ""),
-        ("耗时（秒）", meta.get("duration_s") or ""),
-        ("记录数", result.rows),
-        ("读取行数", sum(i.rows_read for i in result.inputs)),
-        ("跳过行数（空行、合计行等）", sum(i.rows_skipped for i in result.inputs)),
+        ("耗时（秒）", round(float(duration), 2) if duration is not None else ""),
+    ]
+    if town:
+        rows.append(("街镇", f"{town['name'] or ''}（{town['code']}）"))
+        rows.append(("范围", "本报告只含本街镇的记录、问题、评分和统计异常；全区情况见 report.xlsx"))
+    rows.append(("记录数", result.rows))
+    if not town or result.inputs:  # a 街镇 in a district-wide file has no rows read of its own
+        rows += [("读取行数" + ("（本街镇的输入文件）" if town else ""), sum(i.rows_read for i in result.inputs)),
+                 ("跳过行数（空行、合计行等，见“读取记录”）", sum(i.rows_skipped for i in result.inputs))]
+    rows += [
         ("强制性问题（必须修改）", by["error"]),
         ("核实性问题（须核实并填写说明）", by["warning"]),
         ("提示性问题", by["info"]),
-        ("结论", "未通过：存在强制性问题" if not result.ok else "通过强制性审核"),
+        ("结论", verdict(result)),
     ]
     for i, info in enumerate(result.inputs):
-        rows.append((f"输入文件 {i + 1}", f"{info.path}（{info.rows_read} 行，sha256 {info.sha256 or ''}）"))
+        sheet = f"［{info.sheet}］" if info.sheet else ""
+        rows.append((f"输入文件 {i + 1}", f"{info.path}{sheet}（{info.rows_read} 行，sha256 {info.sha256 or ''}）"))
     for s in result.skipped:
         rows.append((f"未执行规则 {s.rule_id}", s.reason))
     for note in meta.get("score_notes", []):
         rows.append(("评分方法", note))
     for r, (k, v) in enumerate(rows, start=2):
         ws.write(r, 0, k, fmt.header)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if isinstance(v, float):
+            ws.write_number(r, 1, v, fmt.seconds)
+        elif isinstance(v, int) and not isinstance(v, bool):
             ws.write_number(r, 1, v, fmt.number)
         else:
             ws.write_string(r, 1, str(v), fmt.wrap)
-    ws.set_column(0, 0, 32)
+    ws.set_column(0, 0, 36)
     ws.set_column(1, 1, 90)
 
 
@@ -121,10 +140,12 @@ def _groups(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
     _table(ws, fmt, headers, [list(r) for r in df.select(cols).iter_rows()])
 
 
-def _value_text(values: str | None, labels: dict[str, str]) -> str:
+def _value_text(values: str | dict[str, Any] | None, labels: dict[str, str]) -> str:
     if not values:
         return ""
-    data = json.loads(values)
+    data = json.loads(values) if isinstance(values, str) else values
+    if not isinstance(data, dict):
+        return str(data)
     parts = []
     for k, v in data.items():
         m = re.fullmatch(r"prev\((\w+)\)", k)
@@ -178,10 +199,49 @@ def _findings(wb: Workbook, fmt: _Formats, result: CheckResult, findings: pl.Dat
 
 def _rules(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
     ws = wb.add_worksheet("规则统计")
-    headers = ["规则编号", "规则名称", "级别", "维度", "核查记录数", "通过", "不通过", "不适用", "未执行"]
-    rows = [[r["rule_id"], r["title"], LEVEL_ZH[r["level"]], DIMENSION_ZH[r["dimension"]], r["items"], r["passes"],
-             r["fails"], r["na"], "是" if r["skipped"] else ""] for r in result.rules.iter_rows(named=True)]
+    if result.meta.get("group_view"):
+        # a 街镇's own workbook: the counts of its own findings (passes and not-applicable
+        # are only known for the whole run, so they are not shown here)
+        headers = ["规则编号", "规则名称", "级别", "维度", "本街镇不通过", "未执行"]
+        rows = [[r["rule_id"], r["title"], LEVEL_ZH[r["level"]], DIMENSION_ZH[r["dimension"]], r["fails"],
+                 "是" if r["skipped"] else ""] for r in result.rules.iter_rows(named=True)]
+    else:
+        headers = ["规则编号", "规则名称", "级别", "维度", "核查记录数", "通过", "不通过", "不适用", "未执行"]
+        rows = [[r["rule_id"], r["title"], LEVEL_ZH[r["level"]], DIMENSION_ZH[r["dimension"]], r["items"],
+                 r["passes"], r["fails"], r["na"], "是" if r["skipped"] else ""]
+                for r in result.rules.iter_rows(named=True)]
     _table(ws, fmt, headers, rows)
+
+
+_ANOMALY_HEADERS = {
+    "detector_id": "检测器", "kind": "类型", "level": "级别", "scope": "范围", "group": "街镇", "row": "记录序号",
+    "unit": "单位", "field": "指标", "score": "异常分值", "statistic": "统计量", "value": "统计值", "n": "样本数",
+    "class": "判定", "applicable": "是否适用", "flagged": "是否异常", "message": "说明", "values": "详细数据",
+    "suggested": "建议值",
+}
+_SCOPE_ZH = {"unit": "单位", "group": "街镇"}
+
+
+def _anomaly_cell(column: str, value: Any, labels: dict[str, str]) -> Any:
+    """A person's reading of one anomaly value: Chinese levels, scopes, kinds and yes/no."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if column == "level":
+        return LEVEL_ZH.get(value, value)
+    if column == "scope":
+        return _SCOPE_ZH.get(value, value)
+    if column == "kind":
+        from ..detectors import DETECTORS
+
+        kind = DETECTORS.get(value)
+        return f"{kind.title}（{value}）" if kind is not None else value
+    if column == "field":
+        return f"{labels[value]}（{value}）" if value in labels else value
+    if column == "values":
+        return _value_text(value, labels) if isinstance(value, (str, dict)) else value
+    return value
 
 
 def _anomalies(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
@@ -191,12 +251,46 @@ def _anomalies(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
         _table(ws, fmt, ["检测器", "类型", "街镇", "单位", "指标", "得分", "说明"], [])
         ws.write(2, 0, "本次核查未运行统计异常检测，或未发现统计异常。")
         return
-    zh = {"detector_id": "检测器", "kind": "类型", "level": "级别", "scope": "范围", "group": "街镇", "row": "记录序号",
-          "unit": "单位", "field": "指标", "score": "异常分值", "statistic": "统计量", "value": "统计值", "n": "样本数",
-          "class": "判定", "applicable": "是否适用", "flagged": "是否异常", "message": "说明", "values": "详细数据",
-          "suggested": "建议值"}
+    labels: dict[str, str] = result.meta.get("labels", {})
     cols = [c for c in df.columns if not c.startswith("_")]
-    _table(ws, fmt, [zh.get(c, c) for c in cols], [list(r) for r in df.select(cols).iter_rows()])
+    rows = [[_anomaly_cell(c, v, labels) for c, v in zip(cols, r, strict=True)] for r in df.select(cols).iter_rows()]
+    widths = {i: 60 for i, c in enumerate(cols) if c in ("message", "values")}
+    _table(ws, fmt, [_ANOMALY_HEADERS.get(c, c) for c in cols], rows, widths=widths)
+
+
+_EVENT_ZH = {
+    "format": "文件格式", "encoding": "编码", "sheet": "工作表", "title": "标题行", "header": "表头",
+    "code_row": "指标代码行", "unmapped": "未对应字段的列", "duplicate": "重复的列", "conflict": "列名与代码不一致",
+    "empty_columns": "空列", "skip_blank": "跳过空行", "skip_total": "跳过合计行", "skip_note": "跳过说明行",
+    "cell_error": "单元格错误值", "group": "街镇来源", "option": "选项", "no_rows": "没有数据行",
+    "merged": "合并单元格",
+}
+READING_HEADERS = ("文件", "工作表", "编码", "事项", "级别", "说明", "行", "列")
+
+
+def _reading_rows(inputs: list[InputInfo]) -> list[list[Any]]:
+    from ..io.log import ranges_text
+
+    rows: list[list[Any]] = []
+    for info in inputs:
+        encoding = (info.encoding or "").upper()
+        if not info.events:  # an InputInfo built elsewhere: its log as text
+            rows += [[info.path, info.sheet or "", encoding, "", "", line, "", ""] for line in info.log]
+            continue
+        for e in info.events:
+            rows.append([info.path, e.sheet or info.sheet or "", encoding, _EVENT_ZH.get(e.kind, e.kind),
+                         "请注意" if e.level == "warning" else "", e.message,
+                         ranges_text(e.ranges, limit=200).removeprefix("第 ").removesuffix(" 行") if e.ranges else "",
+                         "、".join(e.columns)])
+    return rows
+
+
+def _reading_log(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
+    ws = wb.add_worksheet("读取记录")
+    rows = _reading_rows(result.inputs)
+    _table(ws, fmt, list(READING_HEADERS), rows, widths={5: 70, 6: 30})
+    if not rows:
+        ws.write(2, 0, "数据不是从文件读取的（如直接传入 DataFrame），没有读取记录。")
 
 
 def _write(path: Path, result: CheckResult, findings: pl.DataFrame) -> Path:
@@ -207,6 +301,7 @@ def _write(path: Path, result: CheckResult, findings: pl.DataFrame) -> Path:
     _findings(wb, fmt, result, findings)
     _rules(wb, fmt, result)
     _anomalies(wb, fmt, result)
+    _reading_log(wb, fmt, result)
     wb.close()
     return path
 
@@ -216,14 +311,54 @@ def write_xlsx(result: CheckResult, out_dir: Path) -> Path:
     return _write(Path(out_dir) / "report.xlsx", result, result.findings)
 
 
+def _town_inputs(result: CheckResult, code: str, name: str | None, findings: pl.DataFrame) -> list[InputInfo]:
+    """The inputs that hold a 街镇's data: the files its findings come from, or whose name
+    carries its code or name (a 街镇's own submission, ``102_310107005.xlsx``)."""
+    files = set(findings["source_file"].drop_nulls().to_list()) if "source_file" in findings.columns else set()
+    marks = [m for m in (code, name) if m]
+    return [i for i in result.inputs if i.path in files or any(m in Path(i.path).name for m in marks)]
+
+
+def group_view(result: CheckResult, code: str) -> CheckResult:
+    """The result as one 街镇 sees it: its findings, its row of the scorecard, its
+    anomalies, its inputs, and per-rule failure counts (hence totals and verdict) of
+    its own findings. Passes and not-applicable counts exist only for the whole run
+    and are left empty.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from source_check import check, load_pack
+    >>> df = pl.DataFrame({"credit_code": ["bad", "91310107MA1G00000Q"], "town_code": ["310107005", "310107014"]})
+    >>> r = check(df, load_pack("common-base"))
+    >>> group_view(r, "310107014").by_level["error"], group_view(r, "310107005").by_level["error"]
+    (0, 1)
+    """
+    findings = result.findings.filter(pl.col("group") == code)
+    groups = result.groups.filter(pl.col("group") == code)
+    name = groups["name"][0] if groups.height and "name" in groups.columns else None
+    counts = dict(findings.group_by("rule_id").len().iter_rows()) if findings.height else {}
+    rules = result.rules.with_columns(
+        pl.col("rule_id").replace_strict(counts, default=0, return_dtype=result.rules.schema["fails"]).alias("fails"),
+        *[pl.lit(None, dtype=result.rules.schema[c]).alias(c) for c in ("items", "passes", "na")],
+    )
+    anomalies = result.anomalies
+    if anomalies is not None and "group" in anomalies.columns:
+        anomalies = anomalies.filter(pl.col("group") == code)
+    units = int(groups["units"][0]) if groups.height and "units" in groups.columns else findings["row"].n_unique()
+    meta = {**result.meta, "group_view": {"code": code, "name": name}}
+    return dataclasses.replace(result, findings=findings, rules=rules, groups=groups, anomalies=anomalies,
+                               rows=units, inputs=_town_inputs(result, code, name, findings), meta=meta)
+
+
 def write_split_by_group(result: CheckResult, out_dir: Path) -> list[Path]:
-    """One workbook per 街镇, named by its name, with only its own findings."""
+    """One workbook per 街镇, named by its name, showing only that 街镇 (:func:`group_view`)."""
     out: list[Path] = []
     for row in result.groups.iter_rows(named=True):
         code = row["group"]
         if code is None:
             continue
         name = re.sub(r'[\\/:*?"<>|]', "_", row["name"] or str(code))
-        own = result.findings.filter(pl.col("group") == code)
-        out.append(_write(Path(out_dir) / f"report_{name}.xlsx", result, own))
+        view = group_view(result, code)
+        out.append(_write(Path(out_dir) / f"report_{name}.xlsx", view, view.findings))
     return out
