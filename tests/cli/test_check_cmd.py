@@ -111,3 +111,35 @@ def test_tables_are_not_cut_outside_a_terminal(tmp_path):
     proc = run("check", str(bad), "--pack", "labor-102", "--out", str(tmp_path / "o"), "-f", "json", "-q",
                env={"COLUMNS": ""})
     assert proc.returncode == 1 and "310107005" in proc.stdout and "…" not in proc.stdout
+
+
+def test_previous_sheet_and_its_reading_log(tmp_path):
+    """--previous-sheet reads last year's workbook from its own sheet; its reading log is printed and written."""
+    import xlsxwriter
+
+    def workbook(path: Path, sheet: str, wages: float) -> None:
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet(sheet)
+        ws.write_row(0, 0, ["统一社会信用代码", "街镇代码", "报告期", "从业人员期末人数", "其中：女性",
+                            "从业人员平均人数", "从业人员工资总额"])
+        ws.write_row(1, 0, ["91310107MA1G00000Q", "310107005", "202412", 10, 3, 10, wages])
+        ws.write_row(2, 0, ["合计", "", "", 10, 3, 10, wages])
+        wb.close()
+
+    current, previous = tmp_path / "102.xlsx", tmp_path / "102_2023.xlsx"
+    workbook(current, "2024年", 300.0)  # 2500 元/月: below the minimum wage (102-04)
+    workbook(previous, "2023年", 900.0)
+    out = tmp_path / "out"
+    proc = run("check", str(current), "--pack", "labor-102", "--sheet", "2024年", "--previous", str(previous),
+               "--previous-sheet", "2023年", "--out", str(out), "--format", "json,xlsx", "--fail-on", "never")
+    assert proc.returncode == 0, proc.stderr
+    assert "读取上期" in proc.stdout and "2023年" in proc.stdout, proc.stdout
+    data = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert [i["sheet"] for i in data["previous_inputs"]] == ["2023年"]
+    assert any(e["kind"] == "skip_total" for e in data["previous_inputs"][0]["log"])
+    wage = next(f for f in data["findings"] if f["rule_id"] == "102-04")
+    assert wage["source"]["row"] == 2 and wage["source"]["column"]  # the Excel column letters of its fields
+    log = pl.read_excel(out / "report.xlsx", sheet_name="读取记录", infer_schema_length=0)
+    assert any(str(f).startswith("（上期）") for f in log["文件"].to_list())
+    listed = pl.read_excel(out / "report.xlsx", sheet_name="问题清单", infer_schema_length=0)
+    assert listed.filter(pl.col("规则编号") == "102-04")["列"][0] == wage["source"]["column"]

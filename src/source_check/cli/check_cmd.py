@@ -64,9 +64,9 @@ def print_summary(result: CheckResult) -> None:
 def print_reading_log(result: CheckResult, to: Console | None = None) -> None:
     """What the reader did with each file: rows read and skipped, and why (never silent)."""
     out = to or console
-    for info in result.inputs:
+    for what, info in [("读取", i) for i in result.inputs] + [("读取上期", i) for i in result.previous_inputs]:
         sheet = f"［{info.sheet}］" if info.sheet else ""
-        out.print(f"读取 {info.path}{sheet}：{info.rows_read} 条记录，跳过 {info.rows_skipped} 行", markup=False)
+        out.print(f"{what} {info.path}{sheet}：{info.rows_read} 条记录，跳过 {info.rows_skipped} 行", markup=False)
         for line in info.log:
             out.print(f"  {line}", markup=False, style="dim")
 
@@ -141,6 +141,9 @@ def check_cmd(
         None, "--group-from-filename", help="从文件名提取街镇代码的正则（第一个捕获组；不能与 --group 同用）"
     ),
     sheet: str | None = typer.Option(None, "--sheet", help="Excel 工作表名称"),
+    previous_sheet: str | None = typer.Option(
+        None, "--previous-sheet", help="上期 Excel 文件的工作表名称（默认同 --sheet）"
+    ),
     encoding: str | None = typer.Option(None, "--encoding", help="CSV 编码（默认自动识别 UTF-8/GB18030）"),
     out: str = typer.Option(
         "source-check-out", "--out", "-o",
@@ -168,7 +171,8 @@ def check_cmd(
         raise InputError("--split-by-group 要为每个街镇写 Excel 文件，不能与 --out - 同用；请用 --out 目录")
     out_dir = None if out == "-" else Path(out)
     created = out_dir is not None and _make_out_dir(out_dir)
-    given = {"group": group, "group_from_filename": group_from_filename, "sheet": sheet, "encoding": encoding}
+    given = {"group": group, "group_from_filename": group_from_filename, "sheet": sheet, "encoding": encoding,
+             "previous_sheet": previous_sheet}
     options: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     show = not quiet and out_dir is not None and err_console.is_terminal
     try:

@@ -53,6 +53,7 @@ def _findings(result: CheckResult) -> list[dict[str, Any]]:
                 "file": row.get("source_file"),
                 "sheet": row.get("source_sheet"),
                 "row": row.get("source_row"),
+                "column": row.get("source_column"),
             },
             "message": row["message"],
             "values": json.loads(row["values"]) if row["values"] else {},
@@ -126,6 +127,7 @@ def result_to_dict(result: CheckResult) -> dict[str, Any]:
             "sha256": result.pack_sha256,
         },
         "inputs": [_input(i) for i in result.inputs],
+        "previous_inputs": [_input(i) for i in result.previous_inputs],
         "summary": {
             "units": result.rows,
             "findings": int(result.rules["fails"].sum() or 0) if not result.rules.is_empty() else 0,

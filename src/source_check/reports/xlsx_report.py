@@ -32,7 +32,7 @@ __all__ = ["FINDING_HEADERS", "SHEETS", "group_view", "write_split_by_group", "w
 SHEETS = ("概览", "街镇评分", "问题清单", "规则统计", "统计异常", "读取记录")
 FINDING_HEADERS = (
     "街镇", "街镇名称", "统一社会信用代码", "单位名称", "规则编号", "规则名称", "级别", "维度",
-    "问题说明", "涉及数值", "异常分值", "优先级", "来源文件", "工作表", "Excel行号", "指纹", "说明",
+    "问题说明", "涉及数值", "异常分值", "优先级", "来源文件", "工作表", "Excel行号", "列", "指纹", "说明",
 )
 _LEVEL_COLOURS = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 _GROUP_HEADERS = {
@@ -170,7 +170,7 @@ def _finding_rows(result: CheckResult, findings: pl.DataFrame) -> list[list[Any]
             DIMENSION_ZH.get(f["dimension"], f["dimension"]), f["message"], _value_text(f["values"], labels),
             round(f["score"], 4) if f.get("score") is not None else None,
             round(f["priority"], 6) if f.get("priority") is not None else None,
-            f.get("source_file") or "", f.get("source_sheet") or "", f.get("source_row"),
+            f.get("source_file") or "", f.get("source_sheet") or "", f.get("source_row"), f.get("source_column") or "",
             f.get("fingerprint") or "", f.get("explanation") or None,
         ])
     return rows
@@ -268,17 +268,18 @@ _EVENT_ZH = {
 READING_HEADERS = ("文件", "工作表", "编码", "事项", "级别", "说明", "行", "列")
 
 
-def _reading_rows(inputs: list[InputInfo]) -> list[list[Any]]:
+def _reading_rows(inputs: list[InputInfo], previous: list[InputInfo] | None = None) -> list[list[Any]]:
     from ..io.log import ranges_text
 
     rows: list[list[Any]] = []
-    for info in inputs:
+    labelled = [(i.path, i) for i in inputs] + [(f"（上期）{i.path}", i) for i in previous or []]
+    for name, info in labelled:
         encoding = (info.encoding or "").upper()
         if not info.events:  # an InputInfo built elsewhere: its log as text
-            rows += [[info.path, info.sheet or "", encoding, "", "", line, "", ""] for line in info.log]
+            rows += [[name, info.sheet or "", encoding, "", "", line, "", ""] for line in info.log]
             continue
         for e in info.events:
-            rows.append([info.path, e.sheet or info.sheet or "", encoding, _EVENT_ZH.get(e.kind, e.kind),
+            rows.append([name, e.sheet or info.sheet or "", encoding, _EVENT_ZH.get(e.kind, e.kind),
                          "请注意" if e.level == "warning" else "", e.message,
                          ranges_text(e.ranges, limit=200).removeprefix("第 ").removesuffix(" 行") if e.ranges else "",
                          "、".join(e.columns)])
@@ -287,7 +288,7 @@ def _reading_rows(inputs: list[InputInfo]) -> list[list[Any]]:
 
 def _reading_log(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
     ws = wb.add_worksheet("读取记录")
-    rows = _reading_rows(result.inputs)
+    rows = _reading_rows(result.inputs, result.previous_inputs)
     _table(ws, fmt, list(READING_HEADERS), rows, widths={5: 70, 6: 30})
     if not rows:
         ws.write(2, 0, "数据不是从文件读取的（如直接传入 DataFrame），没有读取记录。")
