@@ -218,6 +218,24 @@ def test_multi_form_pack_joins_inputs_on_key():
         check(f103, pack)
 
 
+def test_an_optional_form_left_out_skips_only_its_rules():
+    text = CROSS.replace('forms: ["103", "102"]', 'forms: ["103", "102", "B204"]\noptional_forms: [B204]').replace(
+        "rules:\n", "  output: {label: 工业总产值, type: float, form: B204}\nrules:\n"
+        "  - {id: X-09, when: output > 0, check: pay > 0}\n")
+    pack = load_pack_text(text)
+    f103 = pl.DataFrame({"k": ["a", "b"], "pay": [100.0, 10.0]})
+    f102 = pl.DataFrame({"k": ["a", "b"], "wages": [100.0, 100.0]})
+    result = check({"103": f103, "102": f102}, pack)
+    reason = "未提供B204表数据，涉及该表指标的规则未执行"
+    assert [(s.rule_id, s.reason) for s in result.skipped] == [("output.type", reason), ("X-09", reason)]
+    assert result.rules.filter(pl.col("rule_id") == "X-09")["skipped"].item() is True
+    assert result.findings["k"].to_list() == ["b"]  # X-01 still runs
+    given = check({"103": f103, "102": f102, "B204": pl.DataFrame({"k": ["a"], "output": [5.0]})}, pack)
+    assert not given.skipped and counts(given, "X-09") == (1, 0, 1)
+    with pytest.raises(InputError, match="缺少 102"):  # a form not named optional is still required
+        check({"103": f103, "B204": f102}, pack)
+
+
 def test_numeric_input_needs_no_raw_text_copy(pack):
     from source_check.engine.compile import PackPlan, raw_name
 

@@ -66,6 +66,8 @@ ERRORS = [
      "6:", "R1", "没有闭合"),
     ("pack: t\nextends: [nope.yaml]\n", "2:", None, "不存在"),
     ("title: x\n", "1:", None, "缺少必需的键 'pack'"),
+    ("pack: t\nkey: [k]\nforms: [a, b]\noptional_forms: [a]\nfields: {k: {}}\n", "4:", None, "是主表"),
+    ("pack: t\nkey: [k]\nforms: [a, b]\noptional_forms: [c]\nfields: {k: {}}\n", "4:", None, "不在 forms 列表"),
     # scoring names what exists
     ("pack: t\nfields: {y: {type: float}}\nscoring:\n  weights: {eror: 2}\n", "4:13", None, "是否想写 'error'"),
     ("pack: t\nfields: {y: {type: float}}\nscoring:\n  weights: {warning: -1}\n", "4:", None, "不能为负数"),

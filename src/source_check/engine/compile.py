@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import polars as pl
 from sqlglot import exp
@@ -142,11 +142,21 @@ def _repeated_calls(rules: list[Rule]) -> dict[str, exp.Expression]:
 class PackPlan:
     """The polars side of one pack: typed columns, rule statuses, messages and values."""
 
-    def __init__(self, pack: Pack, *, has_previous: bool, hoist: bool = False) -> None:
+    def __init__(
+        self, pack: Pack, *, has_previous: bool, hoist: bool = False, missing_forms: Collection[str] = ()
+    ) -> None:
         self.pack = pack
         self.has_previous = has_previous
-        self.active: list[Rule] = [r for r in pack.all_rules if r.kind != "history" or has_previous]
-        self.skipped: list[Rule] = [r for r in pack.all_rules if r.kind == "history" and not has_previous]
+        #: why each rule that cannot run is skipped (no previous period; an optional form not given)
+        self.skip_reasons: dict[str, str] = {}
+        absent = {f: form for form in missing_forms for f in pack.form_fields(form)}
+        for r in pack.all_rules:
+            if r.kind == "history" and not has_previous:
+                self.skip_reasons[r.id] = "未提供上期数据，历史比较规则未执行"
+            elif gone := sorted({absent[f] for f in (*r.fields_read, *r.prev_fields_read) if f in absent}):
+                self.skip_reasons[r.id] = f"未提供{'、'.join(gone)}表数据，涉及该表指标的规则未执行"
+        self.active: list[Rule] = [r for r in pack.all_rules if r.id not in self.skip_reasons]
+        self.skipped: list[Rule] = [r for r in pack.all_rules if r.id in self.skip_reasons]
         from ..detectors.runner import detector_fields
 
         #: fields whose input column already has the field's type (no raw text copy kept)

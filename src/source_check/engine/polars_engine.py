@@ -64,7 +64,7 @@ def combine_forms(pack: Pack, data: Frames, what: str = "本期数据") -> pl.La
         if len(data) == 1:
             return next(iter(data.values()))
         raise InputError(f"规则包 {pack.id} 只核查一张报表，却提供了 {len(data)} 份数据：{', '.join(data)}")
-    missing = [f for f in pack.forms if f not in data]
+    missing = [f for f in pack.forms if f not in data and f not in pack.optional_forms]
     unknown = [f for f in data if f not in pack.forms]
     if missing or unknown:
         raise InputError(
@@ -74,6 +74,11 @@ def combine_forms(pack: Pack, data: Frames, what: str = "本期数据") -> pl.La
         )
     base = data[pack.forms[0]]
     for form in pack.forms[1:]:
+        if form not in data:  # an optional form left out: its fields are null, its rules skipped
+            have = base.collect_schema()
+            base = base.with_columns([pl.lit(None, dtype=pl.String).alias(f) for f in pack.form_fields(form)
+                                      if f not in have])
+            continue
         other = data[form]
         schema = other.collect_schema()
         _require_columns(pack, schema, f"{what}（{form}表）")
@@ -89,6 +94,11 @@ def combine_forms(pack: Pack, data: Frames, what: str = "本期数据") -> pl.La
         clash = [f for f in wanted if f in base_schema]
         base = base.drop(clash).with_columns(keys).join(right, on=pack.key, how="left", maintain_order="left")
     return base
+
+
+def missing_forms(pack: Pack, data: Frames) -> list[str]:
+    """The optional forms of a multi-form pack that ``data`` leaves out."""
+    return [f for f in pack.optional_forms if isinstance(data, Mapping) and f not in data]
 
 
 def _prepared(pack: Pack, plan: PackPlan, data: pl.LazyFrame, previous: pl.LazyFrame | None) -> pl.LazyFrame:
@@ -125,7 +135,8 @@ def build_plan(
     rules then test each row with ``is_in`` and the plan streams instead of holding every
     row to find duplicates.
     """
-    plan = PackPlan(pack, has_previous=previous is not None, hoist=True)
+    # an optional form missing from the previous period only leaves its prev() values null (not applicable)
+    plan = PackPlan(pack, has_previous=previous is not None, hoist=True, missing_forms=missing_forms(pack, data))
     current = combine_forms(pack, data)
     prev = combine_forms(pack, previous, "上期数据") if previous is not None else None
     prepared = _prepared(pack, plan, current, prev)
@@ -229,7 +240,7 @@ def run_check(
     findings = order_findings(mark_explained(findings, explanations, cfg), order)
     pairs = mark_explained(pairs, explanations, cfg)
     groups = group_summary(pack, units, pairs, detected.anomalies if detected else None, cfg)
-    skipped = [SkippedRule(r.id, "未提供上期数据，历史比较规则未执行") for r in plan.skipped]
+    skipped = [SkippedRule(r.id, plan.skip_reasons[r.id]) for r in plan.skipped]
     if detected is not None:
         skipped += [
             SkippedRule(r["rule_id"], "未提供上期数据，该检测未执行") for r in detected.rule_rows if r["skipped"]

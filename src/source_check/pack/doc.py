@@ -140,7 +140,8 @@ def _section(rel: str, pack: Pack, by_path: dict[Path, tuple[str, Pack]]) -> lis
     if parents:
         facts.append("继承 " + "、".join(f"`{p_rel}`" for p_rel, _ in parents))
     if pack.forms:
-        facts.append("报表 " + " × ".join(pack.forms) + f"（按 {'、'.join(pack.key)} 连接，第一张为主表）")
+        optional = f"；可不提供 {'、'.join(pack.optional_forms)}" if pack.optional_forms else ""
+        facts.append("报表 " + " × ".join(pack.forms) + f"（按 {'、'.join(pack.key)} 连接，第一张为主表{optional}）")
     facts.append(f"测试 {len(pack.tests)} 个")
     out += ["；".join(facts) + "。", ""]
 

@@ -318,7 +318,7 @@ def _collect(
         return  # a diamond: the same parent reached twice is merged once
     merged.files.append(f)
     spec = f.spec
-    for name in ("pack", "title", "version", "key", "group", "period", "na_values", "forms"):
+    for name in ("pack", "title", "version", "key", "group", "period", "na_values", "forms", "optional_forms"):
         if name in spec.model_fields_set:
             merged.spec[name] = getattr(spec, name)
     for fid, fspec in spec.fields.items():
@@ -551,6 +551,11 @@ def _structure_issues(merged: _Merged, issues: list[Issue]) -> None:
         issues.append(Issue("history 规则需要 key：上期数据按 key 与本期的同一单位对应",
                             first.doc.position(("history",), key=True),
                             hint="在规则包顶层写 key: [统一社会信用代码字段]"))
+    for i, form in enumerate(spec.get("optional_forms") or []):
+        if form not in forms[1:]:
+            what = "是主表，必须提供" if forms and form == forms[0] else f"不在 forms 列表 {forms} 中"
+            issues.append(Issue(f"optional_forms 中的报表 '{form}' {what}", top.doc.position(("optional_forms", i)),
+                                hint=_suggest(form, forms[1:])))
     if forms and not spec.get("key"):
         issues.append(Issue("多表规则包（forms）必须设置 key，用于连接各表", top.doc.position(("forms",))))
     from ..engine.assemble import FINDINGS_COLUMNS
@@ -767,6 +772,7 @@ def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pac
         tests=tests,
         na_values=tuple(spec.get("na_values") or DEFAULT_NA_VALUES),
         forms=list(spec.get("forms") or []),
+        optional_forms=list(spec.get("optional_forms") or []),
         files=[str(f.path) for f in merged.files],
         sha256=digest.hexdigest(),
         path=str(top.path),

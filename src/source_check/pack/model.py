@@ -132,6 +132,8 @@ class Pack:
     tests: list[PackTest]
     na_values: tuple[str, ...] = DEFAULT_NA_VALUES
     forms: list[str] = field(default_factory=list)
+    #: forms of a multi-form pack that may be left out (their rules are then skipped)
+    optional_forms: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     sha256: str = ""
     path: str = ""

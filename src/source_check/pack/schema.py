@@ -173,9 +173,13 @@ class PackFile(_Strict):
     forms: list[Text] | None = Field(
         default=None, description="多表规则包的报表名称，第一个为主表，其余按 key 左连接"
     )
+    optional_forms: list[Text] | None = Field(
+        default=None,
+        description="可以不提供的报表（forms 中除主表外的名称）；未提供时，读取该表指标的规则不执行并注明原因",
+    )
 
     _coerce_version = field_validator("version", mode="before")(_to_str)
-    _coerce_forms = field_validator("forms", mode="before")(
+    _coerce_forms = field_validator("forms", "optional_forms", mode="before")(
         lambda v: [_to_str(x) for x in v] if isinstance(v, list) else v
     )
 
