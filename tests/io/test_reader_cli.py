@@ -19,7 +19,7 @@ def test_findings_cite_the_excel_row_of_a_titled_sheet(xlsx, form_102):
     result = json.loads(proc.stdout)
     (finding,) = result["findings"]
     assert finding["rule_id"] == "102-01"
-    assert finding["source"] == {"file": str(path), "sheet": "102表", "row": 7}
+    assert finding["source"] == {"file": str(path), "sheet": "102表", "row": 7, "column": "D,E"}
     assert result["inputs"][0]["rows_read"] == 2 and result["inputs"][0]["rows_skipped"] == 3
 
 
