@@ -53,6 +53,7 @@ def test_parquet_keeps_ids_and_values(synthetic, tmp_path):
     assert csv.startswith(b"\xef\xbb\xbf")  # opens in Excel with the Chinese intact
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 2 and manifest["units"] == 300 and manifest["planted"] == truth.height
+    assert manifest["planted_units"] == truth["true_code"].n_unique()
 
 
 def test_by_town_writes_one_file_per_town(synthetic, tmp_path):

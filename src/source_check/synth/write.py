@@ -183,6 +183,7 @@ def write_synthetic(
         "previous_period": s.population.previous_period,
         "anomalies": s.rates,
         "planted": truth.height,
+        "planted_units": truth["true_code"].n_unique(),
         "forms": list(wanted),
         "formats": list(formats),
         "command": command,
