@@ -7,6 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from source_check import PackError, check, load_pack
+from source_check.pack.loader import pack_files, shipped_rules_dir
+from source_check.synth.violations import violation_pool
 from source_check.testing import rule_violations, valid_submissions
 
 LABOR = load_pack("labor-102")
@@ -40,8 +42,6 @@ def _pack_or_skip(name: str):
 
 @pytest.mark.parametrize("name", ["common-unit", "labor-102"])
 def test_violation_pool_examples_fail_alone(name):
-    from source_check.synth.violations import violation_pool
-
     pack = _pack_or_skip(name)
     pool = violation_pool(pack)
     assert pool, name
@@ -59,3 +59,28 @@ def test_common_unit_rules_are_all_violable():
     assert strategy is not None
     with pytest.raises(ValueError, match="无法单独违反"):
         rule_violations(pack, ["no-such-rule"])
+
+
+SHIPPED = pack_files(shipped_rules_dir())
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_rule_violations_for_every_shipped_pack(path):
+    """Multi-form packs included: their forms are left-joined as the engine does (no unit
+    reports B204-1, E204 and S103 together)."""
+    pack = load_pack(path)
+    rule_violations(pack)  # builds the pool; raises if no rule can be broken alone
+    pool = violation_pool(pack)
+    rule_ids = {r.id for r in pack.all_rules}
+    for rid in sorted(pool)[:3]:
+        v = pool[rid][0]
+        found = check(v.data, pack, previous=v.previous).findings
+        assert set(found.filter(pl.col("rule_id").is_in(sorted(rule_ids)))["rule_id"]) == {rid}, v.mutation
+
+
+def test_cross_form_industry_breaks_each_form_rule():
+    pool = violation_pool(load_pack("cross-form-industry"))
+    assert {"101-06a", "101-06b", "101-06c"} <= set(pool)
+    v = pool["101-06a"][0]
+    assert set(v.data) == {"101", "B204", "E204", "S103"}
+    assert v.data["B204"].height == 1 and v.data["E204"].is_empty()  # the unit reports 101 and B204-1 only

@@ -74,15 +74,75 @@ _CACHE: dict[tuple[str, str, int], dict[str, list[Violation]]] = {}
 
 
 def _wide(pack: Pack, frames: Frames) -> pl.DataFrame:
-    """One row per unit with every field of the pack (joining the forms of a multi-form pack)."""
+    """One row per unit of the pack's first form with every field of the pack.
+
+    A multi-form pack's other forms are left-joined onto its first, the way the engine
+    joins them (no unit reports every form: B204-1 and E204 never go together); a
+    ``__in_<form>`` column says which units report the form, so :func:`_split` gives
+    each form back only its own units.
+    """
     if isinstance(frames, pl.DataFrame):
         return frames
     wide = frames[pack.forms[0]]
     for form in pack.forms[1:]:
         other = frames[form]
         cols = [c for c in pack.form_fields(form) if c in other.columns and c not in wide.columns]
-        wide = wide.join(other.select(*pack.key, *cols), on=pack.key, how="inner")
+        right = other.select(*pack.key, *cols).with_columns(pl.lit(True).alias(_present(form)))
+        wide = wide.join(right, on=pack.key, how="left", maintain_order="left").with_columns(
+            pl.col(_present(form)).fill_null(False))
     return wide
+
+
+def _present(form: str) -> str:
+    return f"__in_{form}"
+
+
+def _interleave(wide: pl.DataFrame) -> pl.DataFrame:
+    """Units taking turns by the set of forms they report (101 only, 101 and B204-1, …).
+
+    Mutation i goes to unit i, and a field's mutations come one after another, so every
+    field is tried on units of every kind (an industry code changed matters only for a
+    unit that reports B204-1).
+    """
+    present = [c for c in wide.columns if c.startswith("__in_")]
+    if not present:
+        return wide
+    pattern = pl.concat_str([pl.col(c).cast(pl.Int8).cast(pl.String) for c in present])
+    turn = pl.int_range(pl.len()).over(pattern)
+    return wide.with_columns(__turn=turn, __pattern=pattern).sort("__turn", "__pattern", maintain_order=True).drop(
+        "__turn", "__pattern")
+
+
+def _groups(wide: pl.DataFrame, smallest: int = 5) -> list[list[int]]:
+    """Row numbers of ``wide`` by the set of forms the unit reports (one group for a
+    one-form pack); sets with fewer than ``smallest`` units are left out."""
+    present = [c for c in wide.columns if c.startswith("__in_")]
+    if not present:
+        return [list(range(wide.height))]
+    pattern = wide.select(pl.concat_str([pl.col(c).cast(pl.Int8).cast(pl.String) for c in present])).to_series()
+    rows = (pl.DataFrame({"p": pattern, "i": pl.int_range(wide.height, eager=True)})
+            .group_by("p", maintain_order=True).agg("i").sort("p"))
+    return [r for r in rows["i"].to_list() if len(r) >= smallest]
+
+
+def _batches(muts: list[_Mutation], groups: list[list[int]]) -> list[tuple[list[_Mutation], list[int]]]:
+    """Every mutation once per group, in batches of distinct units: mutation j of a
+    batch goes to row ``rows[j]`` (a unit of its group)."""
+    out: list[tuple[list[_Mutation], list[int]]] = []
+    batch: list[_Mutation] = []
+    rows: list[int] = []
+    used = [0] * len(groups)
+    for m in muts:
+        for g, members in enumerate(groups):
+            if used[g] >= len(members):
+                out.append((batch, rows))
+                batch, rows, used = [], [], [0] * len(groups)
+            batch.append(m)
+            rows.append(members[used[g]])
+            used[g] += 1
+    if batch:
+        out.append((batch, rows))
+    return out
 
 
 def _split(pack: Pack, wide: pl.DataFrame, like: Frames) -> Frames:
@@ -90,7 +150,8 @@ def _split(pack: Pack, wide: pl.DataFrame, like: Frames) -> Frames:
         return wide.select(like.columns)
     out: dict[str, pl.DataFrame] = {}
     for form, frame in like.items():
-        out[form] = wide.select([c for c in frame.columns if c in wide.columns])
+        rows = wide.filter(_present(form)) if _present(form) in wide.columns else wide
+        out[form] = rows.select([c for c in frame.columns if c in wide.columns])
     return out
 
 
@@ -267,16 +328,14 @@ def violation_pool(pack: Pack, *, seed: int = 0, per_rule: int = 5, units: int =
     # keep units with no finding at all, in the same order in both periods
     result = check(_split(pack, base, like), pack, previous=_split(pack, prev, like_prev))
     dirty = set(result.findings["row"].to_list()) if not result.findings.is_empty() else set()
-    base = base.with_row_index("__i").filter(~pl.col("__i").is_in(sorted(dirty))).drop("__i").head(220)
+    base = _interleave(base.with_row_index("__i").filter(~pl.col("__i").is_in(sorted(dirty))).drop("__i")).head(220)
     prev = base.select(pack.key).join(prev, on=pack.key, how="left")
     reserve, base, prev = base.tail(20), base.head(base.height - 20), prev.head(base.height - 20)
     rule_ids = sorted({r.id for r in pack.all_rules})
     muts = _mutations(pack, base.columns)
     pool: dict[str, list[Violation]] = {}
-    size = base.height
-    for start in range(0, len(muts), size):
-        batch = muts[start:start + size]
-        rows, prev_rows = base.head(len(batch)), prev.head(len(batch))
+    for batch, picked_rows in _batches(muts, _groups(base)):
+        rows, prev_rows = base[picked_rows], prev[picked_rows]
         cur, extra = _mutate(rows, batch, previous=False, pack=pack, reserve=reserve)
         old, _ = _mutate(prev_rows, batch, previous=True, pack=pack, current=rows)
         res = check(_split(pack, cur, like), pack, previous=_split(pack, old, like_prev))
