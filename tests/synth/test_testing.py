@@ -84,3 +84,21 @@ def test_cross_form_industry_breaks_each_form_rule():
     v = pool["101-06a"][0]
     assert set(v.data) == {"101", "B204", "E204", "S103"}
     assert v.data["B204"].height == 1 and v.data["E204"].is_empty()  # the unit reports 101 and B204-1 only
+
+
+@pytest.mark.parametrize("name, rules", [
+    ("finance-b103", ["103-08", "103-10", "total_liabilities.type", "revenue.type"]),
+    ("finance-103", ["103-08"]),
+    ("labor-102", ["102-05"]),
+])
+def test_rebalanced_and_level_mutations_break_ratio_and_type_rules_alone(name, rules):
+    """A debt ratio over 100% with 资产=负债+权益 kept, a figure typed as text with its balance
+    kept, an average wage far above the cap in both periods: one rule each."""
+    pack = load_pack(name)
+    rule_violations(pack, rules)  # no ValueError
+    pool = violation_pool(pack)
+    rule_ids = sorted({r.id for r in pack.all_rules})
+    for rid in rules:
+        for v in pool[rid]:
+            found = check(v.data, pack, previous=v.previous).findings
+            assert set(found.filter(pl.col("rule_id").is_in(rule_ids))["rule_id"]) == {rid}, v.mutation

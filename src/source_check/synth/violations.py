@@ -55,6 +55,9 @@ class Violation:
     previous: Frames
 
 
+Change = Callable[[pl.Expr, pl.Expr], pl.Expr]
+
+
 @dataclass(frozen=True)
 class _Mutation:
     text: str
@@ -67,6 +70,7 @@ class _Mutation:
     borrow: bool = False  # take the value of another (clean) unit
     append_lender: bool = False  # ... and send that unit's record too (breaks uniqueness)
     same_year: bool = False  # make the previous period an earlier month of the same year
+    also: tuple[tuple[str, Change], ...] = ()  # other fields changed with it (a balance kept)
 
 
 _SCALES = (0.0, -1.0, 1000.0, 10000.0, 0.001, 0.3, 1.7, 3.0, 10.0)
@@ -155,9 +159,6 @@ def _split(pack: Pack, wide: pl.DataFrame, like: Frames) -> Frames:
     return out
 
 
-Change = Callable[[pl.Expr, pl.Expr], pl.Expr]
-
-
 def _const(value: str | None) -> Change:
     return lambda v, r: pl.lit(value, dtype=pl.String)
 
@@ -226,7 +227,7 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
     for f in sorted(numeric):
         # the same change in both periods breaks level rules without tripping growth rules
         out += [_Mutation(f"{f} ×{k:g}（本期和上期）", _scaled(k, f in integral), f, both=True)
-                for k in (0.2, 0.3, 5.0, 8.0)]
+                for k in (0.2, 0.3, 5.0, 8.0, 30.0)]
     for f in sorted(prev_used & numeric):
         out += [_Mutation(f"上期 {f} ×{k:g}", _scaled(k, f in integral), f, on_previous=True)
                 for k in (1000.0, 0.001, 0.3, 3.0, 10.0, 1.02)]
@@ -234,8 +235,62 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
         if pack.period is not None:
             out.append(_Mutation(f"上期为本年6月且上期 {f} ×1.5", _scaled(1.5, f in integral), f, on_previous=True,
                                  same_year=True))
+    out += _rebalanced(pack, numeric, integral)
     out.append(_Mutation("上期全部数值与本期相同", None, copy_to_previous=True))
     out.append(_Mutation("整行重复报送", None, duplicate_row=True))
+    return out
+
+
+def _rebalanced(pack: Pack, numeric: set[str], integral: set[str]) -> list[_Mutation]:
+    """A part of a balance changed (scaled, or filled with text) and the balance kept by
+    moving the difference into its total or into another part: such a record breaks a
+    plausibility rule (a debt ratio, a cost of zero) or a ``.type`` rule, not the balance.
+
+    Examples
+    --------
+    >>> from source_check import load_pack
+    >>> pack = load_pack("finance-103")
+    >>> texts = [m.text for m in _mutations(pack, sorted(pack.fields))]
+    >>> "total_liabilities ×3，owners_equity 随之调整（保持 103-01 平衡）" in texts
+    True
+    """
+    out: list[_Mutation] = []
+    for rule in pack.all_rules:
+        b = rule.balance
+        if b is None:
+            continue
+        signed = [(p.lstrip("-"), -1 if p.startswith("-") else 1) for p in b.parts]
+        terms = [(b.total, -1), *signed]  # Σ sign·term = 0
+        if not all(t in numeric for t, _ in terms):
+            continue
+        for j, (a, sa) in enumerate(terms):
+            # the difference goes to the total, or to a neighbouring part (not to every part of a
+            # fifteen-term profit balance: the pool would grow by the square)
+            near = {0, j - 1, j + 1, len(terms) - 1} - {j} if j else {1, len(terms) - 1}
+            for other, so in (terms[i] for i in sorted(near) if 0 <= i < len(terms)):
+                for k in (0.0, 3.0, 10.0):
+                    def scaled(v: pl.Expr, r: pl.Expr, a: str = a, k: float = k) -> pl.Expr:
+                        x = pl.col(a).cast(pl.Float64).fill_null(0.0) * k
+                        return x.round(0) if a in integral else x
+
+                    def offset(v: pl.Expr, r: pl.Expr, a: str = a, sa: int = sa, so: int = so,
+                               k: float = k) -> pl.Expr:
+                        old = pl.col(a).cast(pl.Float64).fill_null(0.0)
+                        new = (old * k).round(0) if a in integral else old * k
+                        return v.cast(pl.Float64).fill_null(0.0) - sa * so * (new - old)
+
+                    out.append(_Mutation(f"{a} ×{k:g}，{other} 随之调整（保持 {rule.id} 平衡）", scaled, a,
+                                         also=((other, offset),)))
+
+                def as_text(v: pl.Expr, r: pl.Expr) -> pl.Expr:
+                    return pl.lit("一百", dtype=pl.String)
+
+                def dropped(v: pl.Expr, r: pl.Expr, a: str = a, sa: int = sa, so: int = so) -> pl.Expr:
+                    return v.cast(pl.Float64).fill_null(0.0) + sa * so * pl.col(a).cast(pl.Float64).fill_null(0.0)
+
+                if b.null_as_zero:  # text is not a number: the balance counts the field as 0
+                    out.append(_Mutation(f"{a} 填成文字，{other} 随之调整（保持 {rule.id} 平衡）", as_text, a,
+                                         also=((other, dropped),)))
     return out
 
 
@@ -261,8 +316,9 @@ def _mutate(frame: pl.DataFrame, muts: list[_Mutation], *, previous: bool, pack:
             value = m.apply(pl.col(m.field), row)
         else:
             continue
-        base = exprs.get(m.field, pl.col(m.field))
-        exprs[m.field] = pl.when(row == i).then(value.cast(pl.String)).otherwise(base.cast(pl.String))
+        for name, new in ((m.field, value), *((f, c(pl.col(f), row)) for f, c in m.also)):
+            base = exprs.get(name, pl.col(name))
+            exprs[name] = pl.when(row == i).then(new.cast(pl.String)).otherwise(base.cast(pl.String))
     if previous and pack.period is not None and pack.period in frame.columns:
         same_year = [i for i, m in enumerate(muts) if m.same_year]
         if same_year:
