@@ -3,7 +3,8 @@
 For every rule a test author may want one record that breaks *that rule and no other*.
 Rules are arbitrary SQL, so the records are searched for rather than solved for: clean
 units from the generator get one mutation each (a field scaled, shifted, emptied, set
-equal to another field, a code damaged, a row sent twice, last year's value changed…),
+equal to another field, a part of a balance changed with its total, a code damaged, a
+row sent twice, last year's value changed…), on units of every set of forms reported,
 the pack runs once per batch, and every mutation after which exactly one rule fails is
 kept as an example of violating that rule.
 
@@ -102,12 +103,10 @@ def _present(form: str) -> str:
 
 
 def _interleave(wide: pl.DataFrame) -> pl.DataFrame:
-    """Units taking turns by the set of forms they report (101 only, 101 and B204-1, …).
-
-    Mutation i goes to unit i, and a field's mutations come one after another, so every
-    field is tried on units of every kind (an industry code changed matters only for a
-    unit that reports B204-1).
-    """
+    """Units taking turns by the set of forms they report (101 only, 101 and B204-1, …),
+    so that the first few hundred, which are mutated, and the reserve that lends codes
+    hold units of every set (an industry code changed matters only for a unit that
+    reports B204-1; :func:`_batches` then tries every mutation on each set)."""
     present = [c for c in wide.columns if c.startswith("__in_")]
     if not present:
         return wide
