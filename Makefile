@@ -41,7 +41,7 @@ rules-readme: $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_speed.py
-	$(BIN)/python benchmarks/bench_detect.py --with-tuned
+	$(BIN)/python benchmarks/bench_detect.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-out source-check-out

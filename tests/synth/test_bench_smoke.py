@@ -78,6 +78,50 @@ def test_report_has_every_section(bench, args, collected):
 def test_tuning_changes_detector_parameters(bench):
     from source_check import load_pack
 
-    [pack] = bench.tune([load_pack("labor-102")], bench.TUNED)
+    [pack] = bench.tune([load_pack("labor-102")], "hb.C=4; benford.tests=[first_two]; drop=D102-unit")
     kinds = {d.kind: d.model_extra for d in pack.detectors}
-    assert "duplicates" not in kinds and kinds["hb"]["C"] == 20 and kinds["benford"]["tests"] == ["first"]
+    assert "unit_error" not in kinds and kinds["hb"]["C"] == 4 and kinds["benford"]["tests"] == ["first_two"]
+    assert not hasattr(bench, "TUNED")  # the shipped packs carry the calibrated parameters: no second report
+
+
+def test_baselines_have_precision_and_recall_per_kind(bench, args, collected):
+    text = bench.report(args, collected)
+    header = next(line for line in text.splitlines() if line.startswith("| kind |"))
+    assert "| robust_z F1 | robust_z P / R |" in header
+    row = next(line for line in text.splitlines() if line.startswith("| invalid_code |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert len(cells) == len(header.strip("|").split("|"))
+    p, r = (float(x) for x in cells[header.strip("|").split("|").index(" robust_z P / R ")].split(" / "))
+    k = collected.kinds.filter(method="robust_z", kind="invalid_code").row(0, named=True)
+    assert r == pytest.approx(k["tp"] / (k["tp"] + k["fn"]), abs=5e-4)
+    assert p == pytest.approx(k["tp"] / (k["tp"] + k["fp"]), abs=5e-4)
+
+
+def test_report_records_the_command_run(bench, args, collected, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["benchmarks/bench_detect.py", "--units", "400", "--seeds", "5"])
+    monkeypatch.delenv("MAKELEVEL", raising=False)
+    monkeypatch.setenv("PYTHONPATH", "src")
+    text = bench.report(args, collected)
+    assert "PYTHONPATH=src python benchmarks/bench_detect.py --units 400 --seeds 5\n" in text
+    assert "make bench" not in text
+    monkeypatch.setenv("MAKELEVEL", "1")
+    assert "--seeds 5    # run by make" in bench.report(args, collected)
+
+
+def test_results_go_between_the_detect_markers_of_results_md(bench, tmp_path):
+    assert bench.RESULTS.name == "RESULTS.md"
+    speed = "# Speed\n\n<!-- results:start -->\nspeed table\n<!-- results:end -->\n\nmore speed\n"
+    path = tmp_path / "RESULTS.md"
+    path.write_text(speed, encoding="utf-8")
+    bench.write_section(path, "# Detection\n\nfirst")
+    bench.write_section(path, "# Detection\n\nsecond")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(speed) and text.count(bench.START) == 1 and text.count(bench.END) == 1
+    assert "second" in text and "first" not in text
+
+
+def test_committed_results_hold_both_benchmarks():
+    text = (BENCH.parent / "RESULTS.md").read_text(encoding="utf-8")
+    assert "<!-- results:start -->" in text and "<!-- detect:start -->" in text
+    detect = text.split("<!-- detect:start -->", 1)[1].split("<!-- detect:end -->", 1)[0]
+    assert "precision" in detect and "| packs |" in detect and "via: make bench" not in detect

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from source_check import PackError, check, load_pack
+from source_check.pack.loader import pack_files, shipped_rules_dir
+from source_check.synth.violations import violation_pool
 from source_check.testing import rule_violations, valid_submissions
 
 LABOR = load_pack("labor-102")
@@ -40,8 +42,6 @@ def _pack_or_skip(name: str):
 
 @pytest.mark.parametrize("name", ["common-base", "labor-102"])
 def test_violation_pool_examples_fail_alone(name):
-    from source_check.synth.violations import violation_pool
-
     pack = _pack_or_skip(name)
     pool = violation_pool(pack)
     assert pool, name
@@ -59,3 +59,46 @@ def test_common_base_rules_are_all_violable():
     assert strategy is not None
     with pytest.raises(ValueError, match="无法单独违反"):
         rule_violations(pack, ["no-such-rule"])
+
+
+SHIPPED = pack_files(shipped_rules_dir())
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_rule_violations_for_every_shipped_pack(path):
+    """Multi-form packs included: their forms are left-joined as the engine does (no unit
+    reports B204-1, E204 and S103 together)."""
+    pack = load_pack(path)
+    rule_violations(pack)  # builds the pool; raises if no rule can be broken alone
+    pool = violation_pool(pack)
+    rule_ids = {r.id for r in pack.all_rules}
+    for rid in sorted(pool)[:3]:
+        v = pool[rid][0]
+        found = check(v.data, pack, previous=v.previous).findings
+        assert set(found.filter(pl.col("rule_id").is_in(sorted(rule_ids)))["rule_id"]) == {rid}, v.mutation
+
+
+def test_cross_form_industry_breaks_each_form_rule():
+    pool = violation_pool(load_pack("cross-form-industry"))
+    assert {"101-06a", "101-06b", "101-06c"} <= set(pool)
+    v = pool["101-06a"][0]
+    assert set(v.data) == {"101", "B204", "E204", "S103"}
+    assert v.data["B204"].height == 1 and v.data["E204"].is_empty()  # the unit reports 101 and B204-1 only
+
+
+@pytest.mark.parametrize("name, rules", [
+    ("finance-b103", ["103-08", "103-10", "total_liabilities.type", "revenue.type"]),
+    ("finance-103", ["103-08"]),
+    ("labor-102", ["102-05"]),
+])
+def test_rebalanced_and_level_mutations_break_ratio_and_type_rules_alone(name, rules):
+    """A debt ratio over 100% with 资产=负债+权益 kept, a figure typed as text with its balance
+    kept, an average wage far above the cap in both periods: one rule each."""
+    pack = load_pack(name)
+    rule_violations(pack, rules)  # no ValueError
+    pool = violation_pool(pack)
+    rule_ids = sorted({r.id for r in pack.all_rules})
+    for rid in rules:
+        for v in pool[rid]:
+            found = check(v.data, pack, previous=v.previous).findings
+            assert set(found.filter(pl.col("rule_id").is_in(rule_ids))["rule_id"]) == {rid}, v.mutation

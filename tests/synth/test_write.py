@@ -53,6 +53,7 @@ def test_parquet_keeps_ids_and_values(synthetic, tmp_path):
     assert csv.startswith(b"\xef\xbb\xbf")  # opens in Excel with the Chinese intact
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 2 and manifest["units"] == 300 and manifest["planted"] == truth.height
+    assert manifest["planted_units"] == truth["true_code"].n_unique()
 
 
 def test_by_town_writes_one_file_per_town(synthetic, tmp_path):
@@ -76,3 +77,17 @@ def test_forms_103_means_all_variants_and_unknown_forms_fail(synthetic, tmp_path
 def test_titles_and_labels():
     assert form_title("B103", "2024") == "2024年 工业企业财务状况"
     assert labels_for(["wages", "unknown"]) == {"wages": "从业人员工资总额", "unknown": "unknown"}
+
+
+def test_xlsx_is_byte_identical_for_a_seed(synthetic, tmp_path):
+    import time
+    import zipfile
+
+    write_synthetic(synthetic, tmp_path / "a", forms=["102", "census5"], formats=["xlsx"])
+    time.sleep(1.1)  # xlsxwriter stamps the time to the second unless told otherwise
+    write_synthetic(synthetic, tmp_path / "b", forms=["102", "census5"], formats=["xlsx"])
+    for name in ("current/102.xlsx", "previous/102.xlsx", "current/census5.xlsx"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    with zipfile.ZipFile(tmp_path / "a" / "current" / "102.xlsx") as z:
+        core = z.read("docProps/core.xml").decode()
+    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2024-12-01T00:00:00Z</dcterms:created>" in core

@@ -2,7 +2,11 @@
 
 Each kind imitates an error or a fraud pattern from FORMS.md and is planted in a
 disjoint set of units (one kind per unit), drawn with per-街镇 propensities so that some
-街镇 are sloppier than others. Every planted anomaly is one row of the truth table:
+街镇 are sloppier than others. The truth table has a row for every (form, unit, field)
+an anomaly changed, in whichever form: the planted field with what was done, and each
+figure changed with it (a total kept in balance, the same revenue in 101 and 五经普, the
+102 wages of a unit whose 103 was rounded…) with ``old→new（同一异常连带改动）``. So a
+planted unit usually has several rows; count units with ``true_code``:
 
 =============== ====================================================================
 column          meaning
@@ -11,7 +15,7 @@ credit_code     the unit's code *as it appears in the data* (damaged for code ki
 true_code       the unit's real code
 town_code       the 街镇 the unit reports to
 form            the form planted in (``102``, ``B103``, ``B204-1``, ``101``…)
-field           the main field changed (``*`` for a whole record)
+field           the field changed (``*``: every figure of the record, for ``unchanged``)
 kind            one of :data:`KINDS`
 detail          what was done, in words (``×1000``, ``12345→21345``…)
 =============== ====================================================================
@@ -130,10 +134,12 @@ class _Planter:
     text: dict[tuple[str, str], list[tuple[np.ndarray, pl.Series]]] = field(default_factory=dict)
     twice: dict[str, list[np.ndarray]] = field(default_factory=dict)
     truth: list[pl.DataFrame] = field(default_factory=list)
+    kind: str = ""  # the kind being planted
 
     def __post_init__(self) -> None:
         c = self.pop.current
         self.n = c.height
+        self.owner = np.full(self.n, -1, dtype=np.int8)  # the kind (index in KINDS) that took each unit
         self.unit = c["_unit"].to_numpy()
         self.code = c["credit_code"]
         self.town = c["town_code"]
@@ -220,6 +226,7 @@ class _Planter:
         keys = np.log(self.weight[cand]) + self.rng.gumbel(size=cand.size)
         chosen = np.sort(cand[np.argpartition(-keys, k - 1)[:k]])
         self.free[chosen] = False
+        self.owner[chosen] = KINDS.index(self.kind)
         return chosen
 
     def record(self, idx: np.ndarray, form: str | np.ndarray, fld: str | np.ndarray, kind: str,
@@ -248,9 +255,11 @@ class _Planter:
 
     def finish(self) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
         out: dict[str, pl.DataFrame] = {}
+        knock_on: list[pl.DataFrame] = []
         for form, frame in self.cur.items():
             edits = [pl.Series(name, arr, dtype=frame.schema[name]) for (f, name), arr in self.num.items()
                      if f == form]
+            clean = frame
             if edits:
                 frame = frame.with_columns(edits)
             for (f, name), changes in self.text.items():
@@ -260,13 +269,46 @@ class _Planter:
                 for rows, values in changes:
                     s = s.scatter(rows, values)
                 frame = frame.with_columns(s)
+            knock_on.append(self._changed(form, clean, frame))
             if form in self.twice:
-                extra = np.concatenate(self.twice[form])
-                order = np.sort(np.concatenate([np.arange(frame.height), extra]), kind="stable")
+                twice = np.concatenate(self.twice[form])
+                order = np.sort(np.concatenate([np.arange(frame.height), twice]), kind="stable")
                 frame = frame[order]
             out[form] = frame.drop("_unit")
         truth = (pl.concat(self.truth) if self.truth else pl.DataFrame(schema=TRUTH_SCHEMA))
-        return out, truth.cast(pl.Schema(TRUTH_SCHEMA)).sort("kind", "credit_code", "form")
+        truth = truth.cast(pl.Schema(TRUTH_SCHEMA))
+        # every other cell a planted anomaly changed (营业利润 kept in balance, the same revenue in
+        # 101 and 五经普, 102's wages of a unit with round 103 figures…) gets its own row
+        extra = (pl.concat(knock_on).join(truth, on=["true_code", "form", "field"], how="anti")
+                 .join(truth.filter(field="*"), on=["true_code", "form"], how="anti"))
+        return out, pl.concat([truth, extra.select(list(TRUTH_SCHEMA))]).sort("kind", "credit_code", "form", "field")
+
+    def _changed(self, form: str, clean: pl.DataFrame, dirty: pl.DataFrame) -> pl.DataFrame:
+        """Truth rows for the cells of ``form`` the planters changed (one per unit and field)."""
+        names = sorted({n for f, n in (*self.num, *self.text) if f == form})
+        if not names:
+            return pl.DataFrame(schema=TRUTH_SCHEMA)
+        parts = []
+        for n in names:
+            at = pl.Series(np.flatnonzero(dirty[n].ne_missing(clean[n]).to_numpy()), dtype=pl.Int64)
+            parts.append(pl.DataFrame({"row": at, "field": pl.repeat(n, at.len(), eager=True, dtype=pl.String),
+                                       "old": clean[n].gather(at).cast(pl.String),
+                                       "new": dirty[n].gather(at).cast(pl.String)}))
+        changed = pl.concat(parts)
+        rows = changed["row"].to_numpy()
+        idx = np.searchsorted(self.unit, clean["_unit"].to_numpy()[rows])
+        kind = self.owner[idx]
+        if (kind < 0).any():
+            raise AssertionError(f"{form}: values changed in units no planter took")
+        return pl.DataFrame({
+            "credit_code": dirty["credit_code"].gather(rows),
+            "true_code": self.code.gather(idx),
+            "town_code": self.town.gather(idx),
+            "form": pl.repeat(form, rows.size, eager=True, dtype=pl.String),
+            "field": changed["field"],
+            "kind": pl.Series(np.array(KINDS)[kind], dtype=pl.String),
+            "detail": changed.select(pl.format("{}→{}（同一异常连带改动）", "old", "new")).to_series(),
+        }, schema=TRUTH_SCHEMA)
 
 
 def _fmt(values: np.ndarray, template: str = "{}") -> pl.Series:
@@ -662,5 +704,6 @@ def plant(
         if rate <= 0:
             continue
         count = max(1, round(rate * base))
+        p.kind = kind
         _PLANTERS[kind](p, count)
     return p.finish()

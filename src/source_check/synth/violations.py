@@ -3,7 +3,8 @@
 For every rule a test author may want one record that breaks *that rule and no other*.
 Rules are arbitrary SQL, so the records are searched for rather than solved for: clean
 units from the generator get one mutation each (a field scaled, shifted, emptied, set
-equal to another field, a code damaged, a row sent twice, last year's value changed…),
+equal to another field, a part of a balance changed with its total, a code damaged, a
+row sent twice, last year's value changed…), on units of every set of forms reported,
 the pack runs once per batch, and every mutation after which exactly one rule fails is
 kept as an example of violating that rule.
 
@@ -55,6 +56,9 @@ class Violation:
     previous: Frames
 
 
+Change = Callable[[pl.Expr, pl.Expr], pl.Expr]
+
+
 @dataclass(frozen=True)
 class _Mutation:
     text: str
@@ -67,6 +71,7 @@ class _Mutation:
     borrow: bool = False  # take the value of another (clean) unit
     append_lender: bool = False  # ... and send that unit's record too (breaks uniqueness)
     same_year: bool = False  # make the previous period an earlier month of the same year
+    also: tuple[tuple[str, Change], ...] = ()  # other fields changed with it (a balance kept)
 
 
 _SCALES = (0.0, -1.0, 1000.0, 10000.0, 0.001, 0.3, 1.7, 3.0, 10.0)
@@ -74,15 +79,73 @@ _CACHE: dict[tuple[str, str, int], dict[str, list[Violation]]] = {}
 
 
 def _wide(pack: Pack, frames: Frames) -> pl.DataFrame:
-    """One row per unit with every field of the pack (joining the forms of a multi-form pack)."""
+    """One row per unit of the pack's first form with every field of the pack.
+
+    A multi-form pack's other forms are left-joined onto its first, the way the engine
+    joins them (no unit reports every form: B204-1 and E204 never go together); a
+    ``__in_<form>`` column says which units report the form, so :func:`_split` gives
+    each form back only its own units.
+    """
     if isinstance(frames, pl.DataFrame):
         return frames
     wide = frames[pack.forms[0]]
     for form in pack.forms[1:]:
         other = frames[form]
         cols = [c for c in pack.form_fields(form) if c in other.columns and c not in wide.columns]
-        wide = wide.join(other.select(*pack.key, *cols), on=pack.key, how="inner")
+        right = other.select(*pack.key, *cols).with_columns(pl.lit(True).alias(_present(form)))
+        wide = wide.join(right, on=pack.key, how="left", maintain_order="left").with_columns(
+            pl.col(_present(form)).fill_null(False))
     return wide
+
+
+def _present(form: str) -> str:
+    return f"__in_{form}"
+
+
+def _interleave(wide: pl.DataFrame) -> pl.DataFrame:
+    """Units taking turns by the set of forms they report (101 only, 101 and B204-1, …),
+    so that the first few hundred, which are mutated, and the reserve that lends codes
+    hold units of every set (an industry code changed matters only for a unit that
+    reports B204-1; :func:`_batches` then tries every mutation on each set)."""
+    present = [c for c in wide.columns if c.startswith("__in_")]
+    if not present:
+        return wide
+    pattern = pl.concat_str([pl.col(c).cast(pl.Int8).cast(pl.String) for c in present])
+    turn = pl.int_range(pl.len()).over(pattern)
+    return wide.with_columns(__turn=turn, __pattern=pattern).sort("__turn", "__pattern", maintain_order=True).drop(
+        "__turn", "__pattern")
+
+
+def _groups(wide: pl.DataFrame, smallest: int = 5) -> list[list[int]]:
+    """Row numbers of ``wide`` by the set of forms the unit reports (one group for a
+    one-form pack); sets with fewer than ``smallest`` units are left out."""
+    present = [c for c in wide.columns if c.startswith("__in_")]
+    if not present:
+        return [list(range(wide.height))]
+    pattern = wide.select(pl.concat_str([pl.col(c).cast(pl.Int8).cast(pl.String) for c in present])).to_series()
+    rows = (pl.DataFrame({"p": pattern, "i": pl.int_range(wide.height, eager=True)})
+            .group_by("p", maintain_order=True).agg("i").sort("p"))
+    return [r for r in rows["i"].to_list() if len(r) >= smallest]
+
+
+def _batches(muts: list[_Mutation], groups: list[list[int]]) -> list[tuple[list[_Mutation], list[int]]]:
+    """Every mutation once per group, in batches of distinct units: mutation j of a
+    batch goes to row ``rows[j]`` (a unit of its group)."""
+    out: list[tuple[list[_Mutation], list[int]]] = []
+    batch: list[_Mutation] = []
+    rows: list[int] = []
+    used = [0] * len(groups)
+    for m in muts:
+        for g, members in enumerate(groups):
+            if used[g] >= len(members):
+                out.append((batch, rows))
+                batch, rows, used = [], [], [0] * len(groups)
+            batch.append(m)
+            rows.append(members[used[g]])
+            used[g] += 1
+    if batch:
+        out.append((batch, rows))
+    return out
 
 
 def _split(pack: Pack, wide: pl.DataFrame, like: Frames) -> Frames:
@@ -90,11 +153,9 @@ def _split(pack: Pack, wide: pl.DataFrame, like: Frames) -> Frames:
         return wide.select(like.columns)
     out: dict[str, pl.DataFrame] = {}
     for form, frame in like.items():
-        out[form] = wide.select([c for c in frame.columns if c in wide.columns])
+        rows = wide.filter(_present(form)) if _present(form) in wide.columns else wide
+        out[form] = rows.select([c for c in frame.columns if c in wide.columns])
     return out
-
-
-Change = Callable[[pl.Expr, pl.Expr], pl.Expr]
 
 
 def _const(value: str | None) -> Change:
@@ -165,7 +226,7 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
     for f in sorted(numeric):
         # the same change in both periods breaks level rules without tripping growth rules
         out += [_Mutation(f"{f} ×{k:g}（本期和上期）", _scaled(k, f in integral), f, both=True)
-                for k in (0.2, 0.3, 5.0, 8.0)]
+                for k in (0.2, 0.3, 5.0, 8.0, 30.0)]
     for f in sorted(prev_used & numeric):
         out += [_Mutation(f"上期 {f} ×{k:g}", _scaled(k, f in integral), f, on_previous=True)
                 for k in (1000.0, 0.001, 0.3, 3.0, 10.0, 1.02)]
@@ -173,8 +234,62 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
         if pack.period is not None:
             out.append(_Mutation(f"上期为本年6月且上期 {f} ×1.5", _scaled(1.5, f in integral), f, on_previous=True,
                                  same_year=True))
+    out += _rebalanced(pack, numeric, integral)
     out.append(_Mutation("上期全部数值与本期相同", None, copy_to_previous=True))
     out.append(_Mutation("整行重复报送", None, duplicate_row=True))
+    return out
+
+
+def _rebalanced(pack: Pack, numeric: set[str], integral: set[str]) -> list[_Mutation]:
+    """A part of a balance changed (scaled, or filled with text) and the balance kept by
+    moving the difference into its total or into another part: such a record breaks a
+    plausibility rule (a debt ratio, a cost of zero) or a ``.type`` rule, not the balance.
+
+    Examples
+    --------
+    >>> from source_check import load_pack
+    >>> pack = load_pack("finance-103")
+    >>> texts = [m.text for m in _mutations(pack, sorted(pack.fields))]
+    >>> "total_liabilities ×3，owners_equity 随之调整（保持 103-01 平衡）" in texts
+    True
+    """
+    out: list[_Mutation] = []
+    for rule in pack.all_rules:
+        b = rule.balance
+        if b is None:
+            continue
+        signed = [(p.lstrip("-"), -1 if p.startswith("-") else 1) for p in b.parts]
+        terms = [(b.total, -1), *signed]  # Σ sign·term = 0
+        if not all(t in numeric for t, _ in terms):
+            continue
+        for j, (a, sa) in enumerate(terms):
+            # the difference goes to the total, or to a neighbouring part (not to every part of a
+            # fifteen-term profit balance: the pool would grow by the square)
+            near = {0, j - 1, j + 1, len(terms) - 1} - {j} if j else {1, len(terms) - 1}
+            for other, so in (terms[i] for i in sorted(near) if 0 <= i < len(terms)):
+                for k in (0.0, 3.0, 10.0):
+                    def scaled(v: pl.Expr, r: pl.Expr, a: str = a, k: float = k) -> pl.Expr:
+                        x = pl.col(a).cast(pl.Float64).fill_null(0.0) * k
+                        return x.round(0) if a in integral else x
+
+                    def offset(v: pl.Expr, r: pl.Expr, a: str = a, sa: int = sa, so: int = so,
+                               k: float = k) -> pl.Expr:
+                        old = pl.col(a).cast(pl.Float64).fill_null(0.0)
+                        new = (old * k).round(0) if a in integral else old * k
+                        return v.cast(pl.Float64).fill_null(0.0) - sa * so * (new - old)
+
+                    out.append(_Mutation(f"{a} ×{k:g}，{other} 随之调整（保持 {rule.id} 平衡）", scaled, a,
+                                         also=((other, offset),)))
+
+                def as_text(v: pl.Expr, r: pl.Expr) -> pl.Expr:
+                    return pl.lit("一百", dtype=pl.String)
+
+                def dropped(v: pl.Expr, r: pl.Expr, a: str = a, sa: int = sa, so: int = so) -> pl.Expr:
+                    return v.cast(pl.Float64).fill_null(0.0) + sa * so * pl.col(a).cast(pl.Float64).fill_null(0.0)
+
+                if b.null_as_zero:  # text is not a number: the balance counts the field as 0
+                    out.append(_Mutation(f"{a} 填成文字，{other} 随之调整（保持 {rule.id} 平衡）", as_text, a,
+                                         also=((other, dropped),)))
     return out
 
 
@@ -200,8 +315,9 @@ def _mutate(frame: pl.DataFrame, muts: list[_Mutation], *, previous: bool, pack:
             value = m.apply(pl.col(m.field), row)
         else:
             continue
-        base = exprs.get(m.field, pl.col(m.field))
-        exprs[m.field] = pl.when(row == i).then(value.cast(pl.String)).otherwise(base.cast(pl.String))
+        for name, new in ((m.field, value), *((f, c(pl.col(f), row)) for f, c in m.also)):
+            base = exprs.get(name, pl.col(name))
+            exprs[name] = pl.when(row == i).then(new.cast(pl.String)).otherwise(base.cast(pl.String))
     if previous and pack.period is not None and pack.period in frame.columns:
         same_year = [i for i, m in enumerate(muts) if m.same_year]
         if same_year:
@@ -267,16 +383,14 @@ def violation_pool(pack: Pack, *, seed: int = 0, per_rule: int = 5, units: int =
     # keep units with no finding at all, in the same order in both periods
     result = check(_split(pack, base, like), pack, previous=_split(pack, prev, like_prev))
     dirty = set(result.findings["row"].to_list()) if not result.findings.is_empty() else set()
-    base = base.with_row_index("__i").filter(~pl.col("__i").is_in(sorted(dirty))).drop("__i").head(220)
+    base = _interleave(base.with_row_index("__i").filter(~pl.col("__i").is_in(sorted(dirty))).drop("__i")).head(220)
     prev = base.select(pack.key).join(prev, on=pack.key, how="left")
     reserve, base, prev = base.tail(20), base.head(base.height - 20), prev.head(base.height - 20)
     rule_ids = sorted({r.id for r in pack.all_rules})
     muts = _mutations(pack, base.columns)
     pool: dict[str, list[Violation]] = {}
-    size = base.height
-    for start in range(0, len(muts), size):
-        batch = muts[start:start + size]
-        rows, prev_rows = base.head(len(batch)), prev.head(len(batch))
+    for batch, picked_rows in _batches(muts, _groups(base)):
+        rows, prev_rows = base[picked_rows], prev[picked_rows]
         cur, extra = _mutate(rows, batch, previous=False, pack=pack, reserve=reserve)
         old, _ = _mutate(prev_rows, batch, previous=True, pack=pack, current=rows)
         res = check(_split(pack, cur, like), pack, previous=_split(pack, old, like_prev))

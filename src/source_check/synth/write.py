@@ -84,18 +84,34 @@ def write_form(frame: pl.DataFrame, path: Path, fmt: str, *, form: str, period: 
             path.write_bytes(text.encode("gb18030"))
         return path
     if fmt == "xlsx":
-        _write_xlsx(labelled, path, form_title(form, period), sheet=form)
+        _write_xlsx(labelled, path, form_title(form, period), sheet=form, created=_period_start(period))
         return path
     raise ValueError(f"不支持的格式 {fmt!r}（可用：{', '.join(FORMATS)}）")
 
 
-def _write_xlsx(frame: pl.DataFrame, path: Path, title: str, sheet: str) -> None:
+def _period_start(period: str) -> dt.datetime:
+    """Midnight of the first day of ``period`` (``202412``, ``2024``), UTC.
+
+    Stamped as the workbook's creation time so that the same seed gives the same bytes
+    (xlsxwriter would otherwise write the current time into ``docProps/core.xml``).
+
+    Examples
+    --------
+    >>> _period_start("202412").isoformat(), _period_start("2024").isoformat()
+    ('2024-12-01T00:00:00+00:00', '2024-01-01T00:00:00+00:00')
+    """
+    month = int(period[4:6]) if len(period) >= 6 else 1
+    return dt.datetime(int(period[:4]), month, 1, tzinfo=dt.UTC)
+
+
+def _write_xlsx(frame: pl.DataFrame, path: Path, title: str, sheet: str, created: dt.datetime) -> None:
     import xlsxwriter
 
     if frame.height > XLSX_MAX_ROWS:
         raise ValueError(f"{frame.height} 行超过 Excel 工作表的上限（{XLSX_MAX_ROWS} 行），请改用 parquet 或按街镇拆分")
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                          "strings_to_urls": False})
+    wb.set_properties({"created": created})
     try:
         ws = wb.add_worksheet(sheet[:31])
         bold = wb.add_format({"bold": True, "font_size": 14})
@@ -167,6 +183,7 @@ def write_synthetic(
         "previous_period": s.population.previous_period,
         "anomalies": s.rates,
         "planted": truth.height,
+        "planted_units": truth["true_code"].n_unique(),
         "forms": list(wanted),
         "formats": list(formats),
         "command": command,
