@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     s.truth.write_parquet(out / "input" / "truth.parquet")
     (out / "input" / "truth.csv").write_bytes(b"\xef\xbb\xbf" + s.truth.write_csv().encode("utf-8"))
     console.print(f"已生成普陀区 10 个街镇 {s.population.n} 家单位的模拟报表（{s.population.period}，"
-                  f"含上年同期），植入 {s.truth.height} 处已标注的异常：{out / 'input'}", markup=False)
+                  f"含上年同期），在 {s.truth['true_code'].n_unique()} 家单位植入已标注的异常：{out / 'input'}",
+                  markup=False)
     flagged: dict[str, set[str]] = {}
     for pack in packs:
         current, previous = _args(pack, files["current"]), _args(pack, files["previous"])

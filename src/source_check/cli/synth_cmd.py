@@ -6,6 +6,7 @@ import shlex
 import sys
 from pathlib import Path
 
+import polars as pl
 import typer
 from rich.table import Table
 
@@ -69,8 +70,9 @@ def synth_cmd(
                   f"报表：{', '.join(_variants(forms) if forms else s.current)}；写出 {len(written)} 个文件到 {out}",
                   markup=False)
     if truth.height:
-        table = Table("异常类型", "说明", "植入数", title="植入的异常（标注见 truth.parquet / truth.csv）")
-        counts = dict(truth.group_by("kind").len().iter_rows())
+        table = Table("异常类型", "说明", "植入单位数", title="植入的异常（标注见 truth.parquet / truth.csv）")
+        # the truth file has a row per changed cell; a unit is counted once per kind
+        counts = dict(truth.group_by("kind").agg(pl.col("true_code").n_unique()).iter_rows())
         for kind, text in KIND_ZH.items():
             if kind in counts:
                 table.add_row(kind, text, str(counts[kind]))
