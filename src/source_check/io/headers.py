@@ -301,6 +301,14 @@ def detect_header(
     return None
 
 
+
+def _place(fields: dict[int, str], duplicates: dict[int, str], column: int, fid: str) -> None:
+    """Column ``column`` maps field ``fid``: the first such column is the field's, later ones duplicates."""
+    if fid in fields.values():
+        duplicates[column] = fid
+    else:
+        fields[column] = fid
+
 def _with_header_codes(layout: HeaderLayout, grid: list[list[str]], matcher: FieldMatcher) -> HeaderLayout:
     """Map the columns the labels left open whose header cell is a pack 指标代码 exactly
     (``统一社会信用代码,街镇代码,01,02,08,12``, as 联网直报 exports write it)."""
@@ -313,10 +321,7 @@ def _with_header_codes(layout: HeaderLayout, grid: list[list[str]], matcher: Fie
         fid = matcher.match_code(cells[0]) if cells else None
         if fid is None:
             continue
-        if fid in fields.values():
-            duplicates[c] = fid
-        else:
-            fields[c] = fid
+        _place(fields, duplicates, c, fid)
     if fields == layout.fields and duplicates == layout.duplicates:
         return layout
     return HeaderLayout(layout.first, layout.last, layout.code_row, layout.data_start, fields, layout.headers,
@@ -353,10 +358,7 @@ def map_names(names: Sequence[str], matcher: FieldMatcher) -> tuple[dict[int, st
         fid = matcher.match(name) or matcher.match_code(name)
         if fid is None:
             continue
-        if fid in fields.values():
-            duplicates[i] = fid
-        else:
-            fields[i] = fid
+        _place(fields, duplicates, i, fid)
     return fields, duplicates
 
 
