@@ -79,15 +79,32 @@ def test_rule_violations_for_every_shipped_pack(path):
 
 
 def test_cross_form_industry_breaks_each_form_rule():
+    """The generator's B204-1 units all report B103 (E204: E103), so a wrong 行业代码 breaks
+    101-06a alone only on a unit left out of B103, and 101-06e only on one left out of B204."""
     pool = violation_pool(load_pack("cross-form-industry"))
-    assert {"101-06a", "101-06b", "101-06c"} <= set(pool)
+    assert {"101-06a", "101-06b", "101-06c", "101-06d", "101-06e", "101-06f"} <= set(pool)
     v = pool["101-06a"][0]
-    assert set(v.data) == {"101", "B204", "E204", "S103"}
-    assert v.data["B204"].height == 1 and v.data["E204"].is_empty()  # the unit reports 101 and B204-1 only
+    assert set(v.data) == {"101", "B204", "E204", "S103", "B103", "C103", "E103"}
+    assert v.data["B204"].height == 1  # the unit reports 101 and B204-1 only
+    assert all(v.data[f].is_empty() for f in ("E204", "S103", "B103", "C103", "E103"))
+    v = pool["101-06e"][0]
+    assert v.data["B103"].height == 1 and v.data["B204"].is_empty()
+    assert "b103_revenue" in v.data["B103"].columns  # the generator's 营业收入, under the pack's id
+
+
+def test_cross_unit_finance_breaks_101_10():
+    """营业状态 is always 1 in generated data: the codes 101-10's condition names are tried."""
+    pool = violation_pool(load_pack("cross-unit-finance"))
+    assert set(pool) == {"101-10"}
+    v = pool["101-10"][0]
+    assert v.data["101"]["op_status"].item() in {"2", "4", "5", "6", "7"}
+    assert float(v.data["103"]["revenue"].item()) > 0
 
 
 @pytest.mark.parametrize("name, rules", [
-    ("finance-b103", ["103-08", "103-10", "total_liabilities.type", "revenue.type"]),
+    # revenue.type is not here: 营业收入 is required, and a value that is not a number is
+    # null to revenue.required too, so no record breaks revenue.type alone
+    ("finance-b103", ["103-08", "103-10", "total_liabilities.type", "selling_exp.type"]),
     ("finance-103", ["103-08"]),
     ("labor-102", ["102-05"]),
 ])

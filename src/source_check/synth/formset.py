@@ -26,6 +26,7 @@ import polars as pl
 
 from ..pack.model import Pack
 from .model import MONEY_103, Population
+from .vocab import FIELD_LABELS
 
 __all__ = [
     "FORMS",
@@ -168,6 +169,36 @@ def frames_for_pack(
             frame = form_frame(frames, name)
             if frame is None:
                 return None
-            out[own] = frame
+            out[own] = _as_pack_fields(pack, own, frame)
         return out
     return form_frame(frames, names[0])
+
+
+def _as_pack_fields(pack: Pack, form: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with columns renamed to the ids a multi-form pack gives its fields of
+    ``form``, where those differ from the generator's, matched by Chinese label as the
+    reader matches a written file's header (cross-form-industry reads B103's 营业收入 as
+    ``b103_revenue``, the generator calls it ``revenue``).
+
+    Examples
+    --------
+    >>> from source_check import load_pack
+    >>> from source_check.synth.model import population
+    >>> pack = load_pack("cross-form-industry")
+    >>> frames_for_pack(pack, forms(population(300, seed=2)))["B103"].columns[4:6]
+    ['b103_assets', 'current_assets']
+    """
+    wanted = pack.form_fields(form)
+    by_label: dict[str, list[str]] = {}
+    for col in frame.columns:
+        if col not in pack.key and col not in wanted and col in FIELD_LABELS:
+            by_label.setdefault(FIELD_LABELS[col], []).append(col)
+    renames: dict[str, str] = {}
+    for fid in wanted:
+        if fid in frame.columns:
+            continue
+        spec = pack.fields[fid]
+        found = {c for name in (spec.label, *spec.aliases) if name for c in by_label.get(name, [])}
+        if len(found) == 1 and (col := found.pop()) not in renames:
+            renames[col] = fid
+    return frame.rename(renames) if renames else frame

@@ -3,9 +3,10 @@
 For every rule a test author may want one record that breaks *that rule and no other*.
 Rules are arbitrary SQL, so the records are searched for rather than solved for: clean
 units from the generator get one mutation each (a field scaled, shifted, emptied, set
-equal to another field, a part of a balance changed with its total, a code damaged, a
-row sent twice, last year's value changed…), on units of every set of forms reported,
-the pack runs once per batch, and every mutation after which exactly one rule fails is
+equal to another field, a part of a balance changed with its total, a code damaged or
+set to one a rule's condition names, a row sent twice, last year's value changed, the
+unit left out of one form of a multi-form pack as well…), on units of every set of
+forms reported, the pack runs once per batch, and every mutation after which exactly one rule fails is
 kept as an example of violating that rule.
 
 Detectors are not rules: a violation may also make one of the pack's detectors flag the
@@ -29,9 +30,10 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
+from sqlglot import exp
 
 from ..api import check
 from ..pack.model import Pack
@@ -72,6 +74,7 @@ class _Mutation:
     append_lender: bool = False  # ... and send that unit's record too (breaks uniqueness)
     same_year: bool = False  # make the previous period an earlier month of the same year
     also: tuple[tuple[str, Change], ...] = ()  # other fields changed with it (a balance kept)
+    leave_out: str | None = None  # and the unit does not report this form (of a multi-form pack)
 
 
 _SCALES = (0.0, -1.0, 1000.0, 10000.0, 0.001, 0.3, 1.7, 3.0, 10.0)
@@ -199,6 +202,7 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
         prev_used.update(f for f in rule.prev_fields_read if f in columns)
     numeric = {f for f in used if f in pack.fields and pack.fields[f].type in ("int", "float")}
     integral = {f for f in numeric if pack.fields[f].type == "int"}
+    literals = _compared_literals(pack)
     out: list[_Mutation] = []
     for f in sorted(used):
         spec = pack.fields.get(f)
@@ -214,12 +218,15 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
             out += [_Mutation(f"{f} {label}", _text_change(how), f) for how, label in
                     (("short", "少一位"), ("last", "末位改写"), ("long", "多一位"), ("invalid", "填成无效值"))]
             out.append(_Mutation(f"{f} 填成 999", _const("999"), f))
+        codes: list[str] = []
         if spec is not None and f != pack.period:
             lend = bool(spec.unique or f in pack.key)
             out.append(_Mutation(f"{f} 与另一单位相同", None, f, borrow=True, append_lender=lend))
             if spec.codelist is not None and spec.codelist in pack.codelists:
-                out += [_Mutation(f"{f} 改为 {code}", _const(code), f)
-                        for code in pack.codelists[spec.codelist].codes[:8]]
+                codes = list(pack.codelists[spec.codelist].codes[:8])
+        if f not in numeric:  # and the codes a rule's condition names (101-10: op_status IN ('2', …))
+            codes += [c for c in literals.get(f, []) if c not in codes]
+        out += [_Mutation(f"{f} 改为 {code}", _const(code), f) for code in codes]
     for a, b in sorted(pairs):
         if a in numeric and b in numeric:
             out += [_Mutation(f"{a} = {b} {d:+g}", _from_field(b, d), a) for d in (2.0, -2.0, 0.0)]
@@ -237,6 +244,64 @@ def _mutations(pack: Pack, columns: list[str]) -> list[_Mutation]:
     out += _rebalanced(pack, numeric, integral)
     out.append(_Mutation("上期全部数值与本期相同", None, copy_to_previous=True))
     out.append(_Mutation("整行重复报送", None, duplicate_row=True))
+    return out + _left_out(pack, out, columns)
+
+
+def _left_out(pack: Pack, muts: list[_Mutation], columns: list[str]) -> list[_Mutation]:
+    """For a multi-form pack, each mutation of a field that rules of another form also
+    read, once more on a unit that does not report that form: units of the generator
+    that report B204-1 all report B103 too, so a wrong 行业代码 breaks 101-06a and
+    101-06e together, and alone only for a unit that reports one of the two.
+
+    Examples
+    --------
+    >>> from source_check import load_pack
+    >>> pack = load_pack("cross-form-industry")
+    >>> texts = [m.text for m in _mutations(pack, sorted(pack.fields) + ["__in_B103"])]
+    >>> "industry_code 填成 999，且未报 B103 表" in texts
+    True
+    """
+    out: list[_Mutation] = []
+    for form in pack.forms[1:]:
+        if _present(form) not in columns:
+            continue
+        own = set(pack.form_fields(form))
+        shared = {f for rule in pack.all_rules if own & set(rule.fields_read) for f in rule.fields_read} - own
+        out += [replace(m, text=f"{m.text}，且未报 {form} 表", leave_out=form) for m in muts
+                if m.field in shared and not m.on_previous]
+    return out
+
+
+def _compared_literals(pack: Pack) -> dict[str, list[str]]:
+    """Text constants the pack's rules compare a field with (``op_status IN ('2', '4')``,
+    ``org_type = '10'``), by field: a code that only a rule's condition names (no code
+    list in the pack) is what a unit must be set to for that rule to apply — a cross
+    pack's 营业状态, whose codes the 101 pack checks.
+
+    Examples
+    --------
+    >>> from source_check import load_pack
+    >>> _compared_literals(load_pack("cross-unit-finance"))["op_status"]
+    ['2', '4', '5', '6', '7']
+    """
+    out: dict[str, list[str]] = {}
+    for rule in pack.all_rules:
+        for parsed in (rule.when, rule.check):
+            if parsed is None:
+                continue
+            for node in parsed.ast.find_all(exp.EQ, exp.NEQ, exp.In):
+                if isinstance(node, exp.In):
+                    column, values = node.this, node.expressions
+                else:
+                    column, values = node.this, [node.expression]
+                    if not isinstance(column, exp.Column):
+                        column, values = node.expression, [node.this]
+                if not isinstance(column, exp.Column) or column.name not in pack.fields:
+                    continue
+                seen = out.setdefault(column.name, [])
+                for v in values:
+                    if isinstance(v, exp.Literal) and v.is_string and v.this not in seen:
+                        seen.append(v.this)
     return out
 
 
@@ -318,6 +383,10 @@ def _mutate(frame: pl.DataFrame, muts: list[_Mutation], *, previous: bool, pack:
         for name, new in ((m.field, value), *((f, c(pl.col(f), row)) for f, c in m.also)):
             base = exprs.get(name, pl.col(name))
             exprs[name] = pl.when(row == i).then(new.cast(pl.String)).otherwise(base.cast(pl.String))
+    for form in {m.leave_out for m in muts if m.leave_out is not None}:
+        rows = [i for i, m in enumerate(muts) if m.leave_out == form]
+        if _present(form) in frame.columns:  # both periods
+            exprs[_present(form)] = pl.when(row.is_in(rows)).then(False).otherwise(pl.col(_present(form)))
     if previous and pack.period is not None and pack.period in frame.columns:
         same_year = [i for i, m in enumerate(muts) if m.same_year]
         if same_year:
