@@ -66,11 +66,14 @@ def _is_paths(data: object) -> bool:
 
 def _frame(
     pack: Pack, data: DataLike, what: str, read: Submission, options: dict[str, Any], opened: ExitStack,
-    form: str | None = None,
+    form: str | None = None, main: bool = True,
 ) -> pl.LazyFrame:
     if _is_paths(data):
+        # only the current period's main form must have data: an empty file of another form
+        # (or of last year) leaves its rules not applicable, with a no_rows note in the log
+        need_rows = main and (form is None or not pack.forms or form == pack.forms[0])
         # a submission read from non-UTF-8 text scans a temporary copy: closed after the run
-        submission = opened.enter_context(read_submission(data, pack, form=form, **options))
+        submission = opened.enter_context(read_submission(data, pack, form=form, need_rows=need_rows, **options))
         read.inputs.extend(submission.inputs)
         read.columns.extend(submission.columns)
         return submission.frame
@@ -78,14 +81,15 @@ def _frame(
 
 
 def _frames(
-    pack: Pack, data: DataLike, what: str, read: Submission, options: dict[str, Any], opened: ExitStack
+    pack: Pack, data: DataLike, what: str, read: Submission, options: dict[str, Any], opened: ExitStack,
+    main: bool = True,
 ) -> pl.LazyFrame | dict[str, pl.LazyFrame]:
     """One LazyFrame, or one per form (``{"103": ..., "102": ...}``) for a multi-form pack;
-    the files' inputs and column maps are added to ``read``."""
+    the files' inputs and column maps are added to ``read`` (``main``: the current period)."""
     if isinstance(data, Mapping):
-        return {str(form): _frame(pack, d, f"{what}（{form}表）", read, options, opened, str(form))
+        return {str(form): _frame(pack, d, f"{what}（{form}表）", read, options, opened, str(form), main)
                 for form, d in data.items()}
-    return _frame(pack, data, what, read, options, opened)
+    return _frame(pack, data, what, read, options, opened, main=main)
 
 
 def check(
@@ -146,7 +150,7 @@ def check(
         current = _frames(pack, data, "输入数据", read, read_options, opened)
         prev = None
         if previous is not None:
-            prev = _frames(pack, previous, "上期数据", read_previous, previous_options, opened)
+            prev = _frames(pack, previous, "上期数据", read_previous, previous_options, opened, main=False)
         result = run_check(pack, current, prev, max_findings_per_rule=max_findings_per_rule,
                            explanations=explanations)
     result.inputs = read.inputs

@@ -6,7 +6,6 @@ from a :class:`CheckResult` alone.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,14 +50,8 @@ class InputInfo:
     sheet: str | None = None
     log: tuple[str, ...] = ()
     events: tuple[ReadEvent, ...] = ()
-
-    @property
-    def encoding(self) -> str | None:
-        """The text encoding the reader chose (``"gb18030"``), ``None`` for workbooks and columnar files."""
-        for event in self.events:
-            if event.kind == "encoding" and (m := re.match(r"编码\s*([\w-]+)", event.message)):
-                return m.group(1).lower()
-        return None
+    #: the text encoding the reader chose (``"gb18030"``); None for workbooks and columnar files
+    encoding: str | None = None
 
 
 @dataclass

@@ -71,6 +71,7 @@ def test_out_dash_writes_the_requested_text_format(tmp_path, warn):
     ["--format", " , "],
     ["--format", "html"],
     ["--group", "310107005", "--group-from-filename", r"_(\d{9})"],
+    ["--previous-sheet", "2023年"],  # without --previous
 ])
 def test_refused_combinations_exit_2(tmp_path, warn, args):
     proc = run("check", str(warn), "--pack", "labor-102", "--out", str(tmp_path / "o"), *args)

@@ -27,6 +27,9 @@ def _eval(text: str) -> list[object]:
         ("regexp_like(s, 'abc', 'i')", [True, True, None]),
         ("regexp_like(s, 'abc')", [True, False, None]),
         ("regexp_like(s, 'abc', 'c')", [True, False, None]),
+        ("regexp_like(s, 'abc', 'ic')", [True, False, None]),  # the last of i/c wins
+        ("regexp_like(s, 'abc', 'ci')", [True, True, None]),
+        ("regexp_like(s, '^\\p{Lu}+$')", [False, True, None]),  # the engine's regex dialect, not Python's
         ("round(a, -2)", [1200.0, 1300.0, None]),
         ("substr(s, -2)", ["cx", "BC", None]),
     ],

@@ -238,6 +238,20 @@ def test_an_empty_file_among_files_with_data_is_a_warning(csv_file, labor):
     assert err.value.position is not None and err.value.position.file == str(empty)
 
 
+def test_an_empty_previous_period_file_leaves_history_not_applicable(csv_file):
+    """Only the current period must have data: last year's empty file is a no_rows note."""
+    from source_check import check, load_pack
+
+    header = ["统一社会信用代码", "街镇代码", "报告期", "从业人员期末人数", "从业人员平均人数", "从业人员工资总额"]
+    current = csv_file([header, ["91310107MA1G00000Q", "310107005", "202412", "10", "10", "1200"]], name="cur.csv")
+    empty = csv_file([header], name="prev.csv")
+    result = check(current, load_pack("labor-102"), previous=empty)
+    assert result.rows == 1 and [i.rows_read for i in result.previous_inputs] == [0]
+    assert any(e.kind == "no_rows" for e in result.previous_inputs[0].events)
+    with pytest.raises(InputError, match="没有数据行"):
+        check(empty, load_pack("labor-102"), previous=current)
+
+
 def test_findings_name_the_source_column(csv_file, xlsx, labor):
     """Workbooks and CSV files: the Excel column letter; several fields: in field order."""
     header = ["单位详细名称", "统一社会信用代码", "街镇代码", "从业人员期末人数", "其中：女性"]

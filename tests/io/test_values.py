@@ -142,3 +142,10 @@ def test_malformed_separators_and_booleans_are_type_findings_quoting_the_text_as
     frame = pl.DataFrame({"credit_code": ["91310107MA1G00000Q"] * 2, "town_code": ["310107005"] * 2,
                           "emp_end": ["1,234", "1,5"]})
     assert check(frame, labor).findings.filter(pl.col("rule_id") == "emp_end.type")["row"].to_list() == [1]
+
+
+def test_a_float_code_column_with_nan_or_inf_reads_as_empty():
+    from source_check.io.values import number_as_code
+
+    got = pl.DataFrame({"x": [310107005.0, float("nan"), float("inf"), None]}).select(number_as_code(pl.col("x")))
+    assert got.to_series().to_list() == ["310107005", None, None, None]

@@ -34,6 +34,14 @@ def test_a_patch_of_a_missing_constraint_in_the_same_file_is_still_an_error(writ
         load_pack(path)
 
 
+@pytest.mark.parametrize("patch", ["a.requird", "a.unique"])
+def test_a_childs_patch_of_a_constraint_its_parent_never_made_is_still_an_error(write_pack, patch):
+    write_pack("pack: parent\nfields:\n  a: {type: int}\n", "parent.yaml")
+    child = write_pack(f"pack: child\nextends: [parent.yaml]\nrules:\n  - {{id: {patch}, level: info}}\n", "child.yaml")
+    with pytest.raises(PackError, match="没有同编号"):
+        load_pack(child)
+
+
 def test_design_example_extending_common_unit_loads(tmp_path):
     """DESIGN §3: a pack extends common/unit.yaml and restates credit_code without ``unique``."""
     import shutil
@@ -76,7 +84,7 @@ def test_positions_inside_multi_line_scalars(write_pack, block, where):
     assert f"{issue.position.line}:{issue.position.column}" == where, str(issue)
 
 
-@pytest.mark.parametrize("name", ["row", "rule_id", "message", "group"])
+@pytest.mark.parametrize("name", ["row", "rule_id", "message", "group", "source_column"])
 def test_a_key_field_named_like_a_findings_column_is_a_load_error(write_pack, name):
     path = write_pack(f"pack: t\nkey: [{name}]\nfields:\n  {name}: {{type: str}}\n  a: {{type: int}}\n")
     with pytest.raises(PackError) as info:

@@ -120,3 +120,13 @@ def test_json_anomaly_values_are_objects(sample_result):
 
     anomalies = result_to_dict(sample_result)["anomalies"]
     assert anomalies and all(isinstance(a["values"], (dict, type(None))) for a in anomalies)
+
+
+def test_a_capped_findings_list_is_said_in_the_towns_workbook():
+    from source_check.reports.xlsx_report import group_view
+
+    df = pl.DataFrame({"credit_code": ["bad1", "bad2", "bad3"], "town_code": ["310107005"] * 3})
+    r = check(df, load_pack("common-base"), max_findings_per_rule=1)
+    view = group_view(r, "310107005")
+    assert "credit_code.format" in view.meta["group_view"]["capped"]
+    assert not group_view(check(df, load_pack("common-base")), "310107005").meta["group_view"]["capped"]

@@ -166,6 +166,8 @@ def check_cmd(
     if group is not None and group_from_filename is not None:
         raise InputError("--group 和 --group-from-filename 只能用其中一个"
                          "（前者给所有文件同一个街镇，后者从文件名提取）")
+    if previous_sheet is not None and not previous:
+        raise InputError("--previous-sheet 只用于 --previous 给出的上期文件，请同时给出 --previous")
     wanted = _formats(formats, out)
     if out == "-" and split_by_group:
         raise InputError("--split-by-group 要为每个街镇写 Excel 文件，不能与 --out - 同用；请用 --out 目录")

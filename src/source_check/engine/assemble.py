@@ -23,7 +23,7 @@ __all__ = [
 FINDINGS_COLUMNS = (
     "row", "group", "rule_id", "level", "dimension", "message", "fields", "values", "imbalance", "score",
     "fingerprint", "priority", "fkey", "explanation", "explained", "source", "unit", "field", "suggested",
-    "source_file", "source_sheet", "source_row",
+    "source_file", "source_sheet", "source_row", "source_column",
 )
 
 ROW = "__row"

@@ -309,9 +309,15 @@ REGEX_FLAGS = "imsc"
 def regex_with_flags(pattern: str, flags: str) -> str:
     """The pattern with ``flags`` as an inline group (``(?i)``), understood by polars and Spark.
 
+    ``c`` (case-sensitive) undoes an ``i`` before it: the last of the two wins.
+
     >>> regex_with_flags("abc", "ic")
-    '(?i)abc'
+    'abc'
+    >>> regex_with_flags("abc", "cim")
+    '(?im)abc'
     """
+    if "c" in flags and "i" in flags and flags.rindex("c") > flags.rindex("i"):
+        flags = flags.replace("i", "")
     inline = "".join(dict.fromkeys(f for f in flags if f in "ims"))
     return f"(?{inline}){pattern}" if inline else pattern
 

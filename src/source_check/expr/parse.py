@@ -21,7 +21,6 @@ source_check.expr.parse.ExpressionError: 不允许的语法：子查询 (Subquer
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import cast
@@ -205,10 +204,14 @@ def _check_constant_args(fname: str, node: exp.Expression, args: list[exp.Expres
             if not (isinstance(args[2], exp.Literal) and args[2].is_string) or bad or not flags:
                 raise ExpressionError(f"regexp_like 的匹配选项 '{flags}' 无效", _offset(args[2]),
                                       "可用：i 不区分大小写，m 多行，s 点号匹配换行，c 区分大小写")
-        try:
-            re.compile(regex_with_flags(str(args[1].name), str(args[2].name) if len(args) > 2 else ""))
-        except re.error as exc:
-            raise ExpressionError(f"regexp_like 的正则表达式无效：{exc}", _offset(args[1])) from None
+        pattern = regex_with_flags(str(args[1].name), str(args[2].name) if len(args) > 2 else "")
+        import polars as pl
+
+        try:  # the engine's own regex dialect (Rust regex, as polars runs it; \p{Han} is valid)
+            pl.select(pl.lit("").str.contains(pattern))
+        except pl.exceptions.PolarsError as exc:
+            why = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())[:200]
+            raise ExpressionError(f"regexp_like 的正则表达式无效：{why}", _offset(args[1])) from None
     elif fname == "trim":
         side = node.args.get("position")
         if side and str(side).upper() != "BOTH":

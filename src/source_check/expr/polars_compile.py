@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from .functions import FUNCTIONS, function_name
 from .parse import CAST_TYPES, Scope
-from .types import DATE_FORMATS, infer, parse_date_literal
+from .types import DATE_FORMATS, infer, parse_date_literal, unwrap
 
 __all__ = ["POLARS_TYPES", "PolarsCompiler", "date_from_text", "prev_name"]
 
@@ -51,15 +51,9 @@ def date_from_text(text: pl.Expr) -> pl.Expr:
     return pl.coalesce([text.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS])
 
 
-def _unwrap(node: exp.Expression) -> exp.Expression:
-    while isinstance(node, exp.Paren):
-        node = node.this
-    return node
-
-
 def _date_constant(node: exp.Expression) -> pl.Expr | None:
     """A text constant read as a date (``'2024-01-02'``), or None if ``node`` is not one."""
-    inner = _unwrap(node)
+    inner = unwrap(node)
     if isinstance(inner, exp.Literal) and inner.is_string:
         return pl.lit(parse_date_literal(str(inner.this)), dtype=pl.Date)
     return None

@@ -26,7 +26,7 @@ from sqlglot import exp
 from ..formats import FORMATS, USCC_ALPHABET
 from .functions import FUNCTIONS, function_name, regex_with_flags
 from .parse import ParsedExpr, Scope
-from .types import parse_date_literal
+from .types import parse_date_literal, unwrap
 
 __all__ = ["SPARK_TEMPLATES", "to_spark_sql"]
 
@@ -78,9 +78,7 @@ def _spark(node: exp.Expression) -> str:
 
 def _iso_date(node: exp.Expression) -> exp.Expression | None:
     """``DATE 'yyyy-mm-dd'`` for a text constant read as a date (``'2024年1月2日'``)."""
-    inner = node
-    while isinstance(inner, exp.Paren):
-        inner = inner.this
+    inner = unwrap(node)
     if isinstance(inner, exp.Literal) and inner.is_string:
         day = parse_date_literal(str(inner.this))
         if day is not None:

@@ -38,6 +38,7 @@ __all__ = [
     "TypeProblem",
     "infer",
     "parse_date_literal",
+    "unwrap",
 ]
 
 #: Text forms of a date accepted in data and in date constants.
@@ -87,7 +88,8 @@ def _what(node: exp.Expression, t: str) -> str:
     return f"'{text}' 是{_zh(t)}"
 
 
-def _unwrap(node: exp.Expression) -> exp.Expression:
+def unwrap(node: exp.Expression) -> exp.Expression:
+    """``node`` without the parentheses around it (``((x))`` → ``x``)."""
     while isinstance(node, exp.Paren):
         node = node.this
     return node
@@ -156,7 +158,7 @@ def _comparable(a: tuple[exp.Expression, str], b: tuple[exp.Expression, str], op
         return
     for (nd, td), (nt, tt) in ((a, b), (b, a)):
         if td == "date" and tt == "str":
-            inner = _unwrap(nt)
+            inner = unwrap(nt)
             if isinstance(inner, exp.Literal) and inner.is_string:
                 if parse_date_literal(str(inner.this)) is None:
                     raise TypeProblem(f"'{inner.this}' 不是有效日期，不能与日期比较", nt,
@@ -248,7 +250,7 @@ def infer(node: exp.Expression, fields: Mapping[str, str], params: Mapping[str, 
         if isinstance(n, exp.In):
             x = (n.this, go(n.this))
             items = [(i, go(i)) for i in n.expressions]
-            constants = all(isinstance(_unwrap(i), exp.Literal) for i, _ in items)
+            constants = all(isinstance(unwrap(i), exp.Literal) for i, _ in items)
             if constants and x[1] in ("str", *NUMERIC) and len({t for _, t in items}) == 1:
                 return "bool"  # a list of codes: numbers and text are read alike
             for item in items:
@@ -284,7 +286,7 @@ def infer(node: exp.Expression, fields: Mapping[str, str], params: Mapping[str, 
             target = CAST_TYPES[n.to.this.name]
             source = go(n.this)
             if target == "date":
-                inner = _unwrap(n.this)
+                inner = unwrap(n.this)
                 if isinstance(inner, exp.Literal) and inner.is_string:
                     if parse_date_literal(str(inner.this)) is None:
                         raise TypeProblem(f"'{inner.this}' 不是有效日期", n.this,
@@ -315,7 +317,7 @@ def infer(node: exp.Expression, fields: Mapping[str, str], params: Mapping[str, 
             elif kind == "num":
                 types.append((a, need(a, NUMERIC, f"函数 {fname} ")))
             elif fname == "prev":
-                target = _unwrap(a)
+                target = unwrap(a)
                 t = fields.get(target.name, "null") if isinstance(target, exp.Column) else go(a)
                 a.meta["sc_type"] = t
                 types.append((a, t))

@@ -301,7 +301,6 @@ def detect_header(
     return None
 
 
-
 def _place(fields: dict[int, str], duplicates: dict[int, str], column: int, fid: str) -> None:
     """Column ``column`` maps field ``fid``: the first such column is the field's, later ones duplicates."""
     if fid in fields.values():

@@ -127,6 +127,7 @@ def read_submission(
     sheet: str | int | None = None,
     encoding: str | None = None,
     form: str | None = None,
+    need_rows: bool = True,
 ) -> Submission:
     """Read one or more files for ``pack`` into one frame with provenance and a log.
 
@@ -151,6 +152,9 @@ def read_submission(
     form
         For a multi-form pack, the form these files are (``"102"``): only that form's
         fields (and the key) are looked for and required.
+    need_rows
+        Whether files with a header and no data row are an error (the default); ``check``
+        asks it only of the current period's main form.
 
     Raises
     ------
@@ -184,7 +188,7 @@ def read_submission(
             _LIVE_TEMP.discard(temp.dir)
             temp.dir.cleanup()
         raise
-    if submission.inputs and not any(i.rows_read for i in submission.inputs):
+    if need_rows and submission.inputs and not any(i.rows_read for i in submission.inputs):
         names = "、".join(i.path for i in submission.inputs)
         what = "文件没有数据行" if len(submission.inputs) == 1 else f"各文件（{names}）都没有数据行"
         if temp.dir is not None:
@@ -240,5 +244,5 @@ def _read_file(
         raw = from_text(path, matcher, pack, opts, temp.path, source=TextSource.open(path, None, temp.path, force=gb))
         frame, rows_read, skipped, columns, events = assemble(raw, path, pack, opts, notes)
     info = InputInfo(file, file_sha256(path), rows_read, skipped, raw.sheet, tuple(str(e) for e in events),
-                     tuple(events))
+                     tuple(events), raw.text.encoding.name.lower() if raw.text is not None else None)
     return frame, info, events, columns

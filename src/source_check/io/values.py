@@ -167,16 +167,17 @@ def number_as_code(x: pl.Expr) -> pl.Expr:
 
     Examples
     --------
-    >>> df = pl.DataFrame({"x": [9.13101e17, 9.13101063015123e17, 310107005.0, 1.5, 1e15, None]})
+    >>> df = pl.DataFrame({"x": [9.13101e17, 9.13101063015123e17, 310107005.0, 1.5, 1e15, None, float("nan")]})
     >>> df.select(number_as_code(pl.col("x"))).to_series().to_list()
-    ['9.13101E+17', '9.13101063015123E+17', '310107005', '1.5', '1E+15', None]
+    ['9.13101E+17', '9.13101063015123E+17', '310107005', '1.5', '1E+15', None, None]
     """
     x = x.cast(pl.Float64)
+    x = pl.when(x.is_finite()).then(x)  # NaN and ±inf carry no digits: null, as an empty cell
     exp = x.abs().log10().floor()
     mantissa = (x / pl.lit(10.0).pow(exp)).round(14)
     carry = mantissa.abs() >= 10  # 9.99999999999999995 rounds up to 10
     mantissa = pl.when(carry).then(mantissa / 10).otherwise(mantissa).round(14)
-    exp = pl.when(carry).then(exp + 1).otherwise(exp).cast(pl.Int64)
+    exp = pl.when(carry).then(exp + 1).otherwise(exp).cast(pl.Int64, strict=False)
     sci = pl.concat_str(mantissa.cast(pl.String).str.replace(r"\.0$", ""), pl.lit("E+"),
                         exp.cast(pl.String).str.zfill(2))
     return (

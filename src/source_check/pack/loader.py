@@ -675,12 +675,23 @@ def _tests(f: _File, issues: list[Issue], fields: dict[str, Any], rule_ids: set[
     return out
 
 
+#: The constraints a field can generate rules for (``<field>.<constraint>``).
+_CONSTRAINTS = frozenset({"required", "type", "min", "max", "pattern", "format", "codelist", "unique"})
+
+
 def _dropped_constraint(merged: _Merged, rid: str, pos: Position) -> bool:
     """A parent's patch of ``<field>.<constraint>`` whose constraint a later file's
-    restatement of the field turned off (``unique: false``): dropped with the constraint."""
-    fid, dot, _ = rid.rpartition(".")
-    owner = merged.field_files.get(fid) if dot else None
-    return owner is not None and pos.file != str(owner)
+    restatement of the field turned off (``unique: false``): dropped with the constraint.
+
+    Only a real constraint name, patched in a file merged before the one that restated
+    the field, is dropped: a typo (``a.requird``) or a patch in the restating file itself
+    stays an error."""
+    fid, dot, constraint = rid.rpartition(".")
+    owner = merged.field_files.get(fid) if dot and constraint in _CONSTRAINTS else None
+    if owner is None or pos.file == str(owner):
+        return False
+    order = {str(f.path): i for i, f in enumerate(merged.files)}
+    return order.get(pos.file, len(order)) < order.get(str(owner), -1)
 
 
 def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pack:

@@ -102,6 +102,9 @@ def _overview(wb: Workbook, fmt: _Formats, result: CheckResult) -> None:
     if town:
         rows.append(("街镇", f"{town['name'] or ''}（{town['code']}）"))
         rows.append(("范围", "本报告只含本街镇的记录、问题、评分和统计异常；全区情况见 report.xlsx"))
+        if town.get("capped"):
+            rows.append(("注意", "问题清单按每条规则的上限截断（max_findings_per_rule），本街镇以下规则的计数可能偏少："
+                         + "、".join(town["capped"])))
     rows.append(("记录数", result.rows))
     if not town or result.inputs:  # a 街镇 in a district-wide file has no rows read of its own
         rows += [("读取行数" + ("（本街镇的输入文件）" if town else ""), sum(i.rows_read for i in result.inputs)),
@@ -347,9 +350,12 @@ def group_view(result: CheckResult, code: str) -> CheckResult:
     if anomalies is not None and "group" in anomalies.columns:
         anomalies = anomalies.filter(pl.col("group") == code)
     units = int(groups["units"][0]) if groups.height and "units" in groups.columns else findings["row"].n_unique()
-    meta = {**result.meta, "group_view": {"code": code, "name": name}}
+    listed = dict(result.findings.group_by("rule_id").len().iter_rows()) if result.findings.height else {}
+    capped = [r for r, f in result.rules.select("rule_id", "fails").iter_rows() if (f or 0) > listed.get(r, 0)]
+    meta = {**result.meta, "group_view": {"code": code, "name": name, "capped": capped}}
     return dataclasses.replace(result, findings=findings, rules=rules, groups=groups, anomalies=anomalies,
-                               rows=units, inputs=_town_inputs(result, code, name, findings), meta=meta)
+                               rows=units, inputs=_town_inputs(result, code, name, findings), meta=meta,
+                               previous_inputs=[])  # last year's files are the district's, not the 街镇's
 
 
 def write_split_by_group(result: CheckResult, out_dir: Path) -> list[Path]:
