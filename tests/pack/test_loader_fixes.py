@@ -214,3 +214,16 @@ def test_typecheck_still_names_the_rule_at_fault_when_rules_are_compiled_togethe
     with pytest.raises(PackError) as info:
         load_pack(write_pack("pack: t\nfields: {s: {}}\nrules:\n" + rules))
     assert [i.rule_id for i in info.value.issues] == ["BAD"]
+
+
+def test_a_pack_with_too_many_rules_is_refused_before_its_rules_are_parsed(monkeypatch):
+    from source_check.pack import loader
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a rule was parsed")
+
+    monkeypatch.setattr(loader._Builder, "rule", no_parsing)
+    text = "pack: t\nfields: {a: {type: int}}\nrules:\n" + "".join(
+        f"  - {{id: R{i}, check: a > {i}}}\n" for i in range(loader.MAX_RULES + 1))
+    with pytest.raises(PackError, match="规则包过大"):
+        loader.load_pack_text(text)

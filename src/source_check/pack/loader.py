@@ -51,6 +51,11 @@ __all__ = [
 
 SHIPPED_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 MAX_EXTENDS_DEPTH = 16
+#: Most rules (row + history) and fields a pack may have: the shipped packs have under 200
+#: rules; each rule costs a few ms to parse and type, so a bound keeps a huge pack a quick
+#: error rather than a minute's wait.
+MAX_RULES = 3000
+MAX_FIELDS = 3000
 _ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -696,6 +701,10 @@ def _dropped_constraint(merged: _Merged, rid: str, pos: Position) -> bool:
 
 def _build(merged: _Merged, issues: list[Issue], extra_hash: list[bytes]) -> Pack:
     top = merged.files[-1]
+    n_rules, n_fields = len(merged.rules) + len(merged.history), len(merged.fields)
+    if n_rules > MAX_RULES or n_fields > MAX_FIELDS:
+        raise PackError([Issue(f"规则包过大：{n_rules} 条规则、{n_fields} 个字段（上限各 {MAX_RULES}），"
+                               "请拆分为多个规则包 (pack too large)", Position(str(top.path)))])
     builder = _Builder(merged, issues)
     codelists: dict[str, Codelist] = {}
     for name, (base, cl, pos) in merged.codelists.items():
