@@ -167,10 +167,11 @@ def test_101_10_joins_103_revenue_on_the_credit_code():
     assert (counts["passes"], counts["fails"], counts["na"]) == (0, 1, 2)
 
 
-def test_q03_counts_the_filler_name_and_the_mobile():
-    q03 = next(d for d in load_pack("unit-101").detectors if d.id == "Q-03")
-    fields = q03.model_dump()["fields"]
-    assert {"filler", "filler_phone", "phone", "mobile"} <= set(fields)
+def test_q03_counts_the_phones_and_q03b_the_filler_name_as_a_hint():
+    detectors = {d.id: d for d in load_pack("unit-101").detectors}
+    assert {"filler_phone", "phone", "mobile"} <= set(detectors["Q-03"].model_dump()["fields"])
+    # a name is shared by chance (2.7% of clean synthetic units): a hint, not a warning to verify
+    assert detectors["Q-03b"].model_dump()["fields"] == ["filler"] and detectors["Q-03b"].level == "info"
 
 
 @pytest.mark.parametrize(("form", "industry", "rule_id"), [
