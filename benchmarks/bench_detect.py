@@ -251,8 +251,9 @@ def report(args: argparse.Namespace, c: Collected) -> str:
         f"- Forms checked by at least one pack: {', '.join(c.coverage)}.",
         f"- Scoring took {c.seconds:.1f} s in total.",
         "",
-        "Matching (see `source_check/synth/evaluate.py`): a planted (unit, kind) is detected when any finding for "
-        "the unit's reported credit code names a rule or detector kind mapped to that kind (`KIND_RULES`). "
+        "Matching (see `source_check/synth/evaluate.py`): a planted (unit, kind) is detected when any error or "
+        "warning finding (an info finding is a hint) for the unit's reported credit code names a rule or "
+        "detector kind mapped to that kind (`KIND_RULES`). "
         "Precision counts only *clean* units as false positives (units carrying another planted kind are listed as "
         "`other`). Overall: a unit is flagged when it has any error or warning finding, against units with any "
         "planted kind. Baselines flag records of every form: robust z (|z| > 3.5 on the signed log of any numeric "

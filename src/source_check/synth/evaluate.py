@@ -1,7 +1,8 @@
 """Score how well packs and detectors find planted anomalies, against generic baselines.
 
-Matching rule: a planted (unit, kind) is **detected** when any finding (rule or
-unit-level detector) for that unit's reported credit code names a rule id or a
+Matching rule: a planted (unit, kind) is **detected** when any error or warning finding
+(rule or unit-level detector; an info finding is a hint) for that unit's reported credit
+code names a rule id or a
 detector kind that :data:`KIND_RULES` maps to that kind. Group-level detector results
 (Benford, heaping per 街镇) are scored at the level of the 街镇 for the kinds in
 :data:`GROUP_KINDS`.
@@ -255,7 +256,8 @@ def score(
         t_codes = set(t[_KEY].to_list())
         if mapped:
             sources = set(KIND_RULES.get(kind, ()))
-            predicted = set(flags.filter(pl.col("source").is_in(sorted(sources)))[_KEY].to_list())
+            # an info finding is a hint, not a flag to verify: as for the overall score
+            predicted = set(serious.filter(pl.col("source").is_in(sorted(sources)))[_KEY].to_list())
         else:
             predicted = flagged_any
         tp = len(t_codes & predicted)
