@@ -17,6 +17,7 @@ from source_check.engine.compile import PackPlan, status_name
 from source_check.engine.polars_engine import _prepared, combine_forms
 from source_check.engine.spark_sql import pack_status_sql
 from source_check.expr.parse import Scope, parse_expression
+from source_check.expr.polars_compile import PolarsCompiler
 from source_check.expr.spark import to_spark_sql
 from source_check.pack.loader import pack_files, shipped_rules_dir
 from source_check.synth import synthesize
@@ -69,3 +70,29 @@ def test_functions_inside_functions_and_divisions_are_rendered():
     for text in ("months(prev(period)) = 12", "a / months(period) > 1", "period_year(prev(period)) = 2023"):
         out = to_spark_sql(parse_expression(text, scope), scope).lower()
         assert "prev(" not in out and "months(" not in out and "period_year(" not in out, out
+
+
+PERIODS = ["202406", "2024", "2024-9", "2024年9月", "2024年1-9月", "2024年12月", "2024-09-30", "2024.3",
+           "202413", "2024年13月", "abc", "", None]
+#: months / period_year / period_end of each of PERIODS
+PERIOD_EXPECTED = [
+    (6, 2024, "2024-06-30"), (12, 2024, "2024-12-31"), (9, 2024, "2024-09-30"), (9, 2024, "2024-09-30"),
+    (9, 2024, "2024-09-30"), (12, 2024, "2024-12-31"), (9, 2024, "2024-09-30"), (3, 2024, "2024-03-31"),
+    (None, 2024, None), (None, 2024, None), (None, None, None), (None, None, None), (None, None, None),
+]
+
+
+def test_period_functions_read_written_periods_alike_in_polars_and_spark():
+    scope = Scope(fields={"p": "str"}, params={})
+    table = pl.DataFrame({"p": PERIODS}, schema={"p": pl.String})
+    con = duckdb.connect()
+    con.register("t", table.to_arrow())
+    for i, name in enumerate(("months", "period_year", "period_end")):
+        parsed = parse_expression(f"{name}(p)", scope)
+        ours = table.select(PolarsCompiler(scope).compile(parsed.ast).alias("v"))["v"]
+        sql = sqlglot.transpile(to_spark_sql(parsed, scope), read="spark", write="duckdb")[0]
+        theirs = pl.from_arrow(con.sql(f"SELECT {sql} AS v FROM t").to_arrow_table())["v"]  # type: ignore[index]
+        expected = [row[i] for row in PERIOD_EXPECTED]
+        got = [str(v) if v is not None and name == "period_end" else v for v in ours.to_list()]
+        assert got == expected, name
+        assert [str(v) if v is not None and name == "period_end" else v for v in theirs.to_list()] == expected, name

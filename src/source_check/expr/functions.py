@@ -360,23 +360,37 @@ def _in_codelist(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     return _text(c, a, 0).is_in(list(values))
 
 
+#: A month written out: the number before the last 月 (``2025年9月`` → 9, ``2025年1-9月`` → 9).
+MONTH_WORD = r"([0-9]{1,2}) *月[^月]*$"
+
+
 def _period_parts(x: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    digits = x.cast(pl.String).str.replace_all(r"\D", "")
+    """Year and month of a period written ``202409``, ``2024-9``, ``2024年9月``, ``2024年1-9月`` or ``2024``.
+
+    A year alone is the whole year (month 12); a month outside 1–12 is null.
+    """
+    text = x.cast(pl.String)
+    digits = text.str.replace_all(r"[^0-9]", "")
     year = digits.str.slice(0, 4).cast(pl.Int32, strict=False)
+    n = digits.str.len_chars()
     month = (
-        pl.when(digits.str.len_chars() >= 6)
+        pl.when(text.str.contains(MONTH_WORD))
+        .then(text.str.extract(MONTH_WORD, 1).cast(pl.Int8, strict=False))
+        .when(n >= 6)
         .then(digits.str.slice(4, 2).cast(pl.Int8, strict=False))
-        .when(digits.str.len_chars() == 4)
+        .when(n == 5)
+        .then(digits.str.slice(4, 1).cast(pl.Int8, strict=False))
+        .when(n == 4)
         .then(pl.lit(12, dtype=pl.Int8))
     )
-    return year, month
+    return year, pl.when(month.is_between(1, 12)).then(month)
 
 
 @function("months", 1, spark="months_in_period({0})", shared=True)
 def _months(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
-    """Months covered by a cumulative period: 202406 → 6, 2024 → 12."""
+    """Months covered by a cumulative period: 202406 → 6, 2024年1-9月 → 9, 2024 → 12."""
     _, month = _period_parts(_c(c, a, 0))
-    return pl.when(month.is_between(1, 12)).then(month.cast(pl.Int64))
+    return month.cast(pl.Int64)
 
 
 @function("period_year", 1, spark="cast(substr({0}, 1, 4) as int)", shared=True)
@@ -390,7 +404,7 @@ def _period_year(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
 def _period_end(c: Compiler, a: list[exp.Expression]) -> pl.Expr:
     """Last day of a period as a date: 202402 → 2024-02-29, 2024 → 2024-12-31."""
     year, month = _period_parts(_c(c, a, 0))
-    ok = month.is_between(1, 12) & year.is_not_null()
+    ok = month.is_not_null() & year.is_not_null()
     start = pl.date(year.fill_null(1970), month.fill_null(1), 1)
     return pl.when(ok).then(start.dt.month_end())
 

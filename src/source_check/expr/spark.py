@@ -24,13 +24,20 @@ import sqlglot
 from sqlglot import exp
 
 from ..formats import FORMATS, USCC_ALPHABET
-from .functions import FUNCTIONS, function_name, regex_with_flags
+from .functions import FUNCTIONS, MONTH_WORD, function_name, regex_with_flags
 from .parse import ParsedExpr, Scope
 from .types import parse_date_literal, unwrap
 
 __all__ = ["SPARK_TEMPLATES", "to_spark_sql"]
 
 _DIGITS = "regexp_replace(CAST({x} AS STRING), '[^0-9]', '')"
+_WORDED = "regexp_extract(CAST({x} AS STRING), '" + MONTH_WORD.replace("{", "{{").replace("}", "}}") + "', 1)"
+_MONTH_ANY = (f"CASE WHEN {_WORDED} <> '' THEN CAST({_WORDED} AS INT) "
+              f"WHEN length({_DIGITS}) >= 6 THEN CAST(substr({_DIGITS}, 5, 2) AS INT) "
+              f"WHEN length({_DIGITS}) = 5 THEN CAST(substr({_DIGITS}, 5, 1) AS INT) "
+              f"WHEN length({_DIGITS}) = 4 THEN 12 END")
+#: months(): as :func:`~source_check.expr.functions._period_parts`, null outside 1–12
+_MONTH = f"CASE WHEN ({_MONTH_ANY}) BETWEEN 1 AND 12 THEN ({_MONTH_ANY}) END"
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -53,11 +60,10 @@ def _orgcode_sql(x: str) -> str:
 
 #: Spark SQL for the project's own functions, over the rendered first argument ``{x}``.
 SPARK_TEMPLATES: dict[str, str] = {
-    "months": (f"CASE WHEN length({_DIGITS}) >= 6 THEN CAST(substr({_DIGITS}, 5, 2) AS INT) "
-               f"WHEN length({_DIGITS}) = 4 THEN 12 END"),
+    "months": _MONTH,
     "period_year": f"CAST(substr({_DIGITS}, 1, 4) AS INT)",
-    "period_end": (f"CASE WHEN length({_DIGITS}) >= 6 THEN last_day(to_date(substr({_DIGITS}, 1, 6), 'yyyyMM')) "
-                   f"WHEN length({_DIGITS}) = 4 THEN to_date(concat({_DIGITS}, '-12-31')) END"),
+    "period_end": (f"CASE WHEN ({_MONTH}) IS NOT NULL AND length({_DIGITS}) >= 4 "
+                   f"THEN last_day(make_date(CAST(substr({_DIGITS}, 1, 4) AS INT), {_MONTH}, 1)) END"),
     "is_unique": "CASE WHEN {x} IS NOT NULL THEN COUNT(1) OVER (PARTITION BY {x}) = 1 END",
 }
 
